@@ -1,0 +1,452 @@
+package entstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/pont-dev/pont/catalog"
+)
+
+// applyBatch is how many entities are written per round of statements.
+const applyBatch = 500
+
+// known is what the store holds of an entity the provider owned before.
+type known struct {
+	id     string
+	hash   string
+	orphan bool
+}
+
+// Apply writes one mutation in one transaction: entities whose hash did not
+// change are skipped, entities owned by another provider are refused with a
+// processing error (the first owner keeps them), and for a full mutation
+// the provider's entities it did not emit are deleted or flagged orphan.
+func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyResult, error) {
+	var res catalog.ApplyResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = catalog.ApplyResult{}
+		a := &applier{s: s, tx: tx, m: m, res: &res, seen: map[string]bool{}}
+		return a.run(ctx)
+	})
+	return res, err
+}
+
+type applier struct {
+	s      *Store
+	tx     *sql.Tx
+	m      *catalog.Mutation
+	res    *catalog.ApplyResult
+	known  map[string]known
+	seen   map[string]bool
+	errors []catalog.ProcessingError
+}
+
+func (a *applier) run(ctx context.Context) error {
+	if err := a.loadKnown(ctx); err != nil {
+		return err
+	}
+	var batch []*catalog.Prepared
+	var flushErr error
+	if a.m.Entities != nil {
+		for p := range a.m.Entities {
+			if a.seen[p.Key] {
+				a.errors = append(a.errors, catalog.ProcessingError{EntityKey: p.Key, Source: p.Source, Field: "metadata.name",
+					Message: fmt.Sprintf("entity %s is emitted twice by the same provider; the first one is kept", p.Ref)})
+				continue
+			}
+			a.seen[p.Key] = true
+			batch = append(batch, p)
+			if len(batch) >= applyBatch {
+				if flushErr = a.flush(ctx, batch); flushErr != nil {
+					break
+				}
+				batch = batch[:0]
+			}
+		}
+	}
+	if flushErr != nil {
+		return flushErr
+	}
+	if a.m.Err != nil {
+		if err := a.m.Err(); err != nil {
+			return err
+		}
+	}
+	if err := a.flush(ctx, batch); err != nil {
+		return err
+	}
+	if err := a.removeUnseen(ctx); err != nil {
+		return err
+	}
+	return a.replaceErrors(ctx)
+}
+
+// loadKnown reads what the provider owns (for a delta: from its sources).
+func (a *applier) loadKnown(ctx context.Context) error {
+	query := "SELECT ref_key, id, hash, orphan FROM entities WHERE provider = ?"
+	args := []any{a.m.Provider}
+	if !a.m.Full {
+		keys := append([]string(nil), a.m.Removed...)
+		cond := []string{}
+		if len(a.m.Sources) > 0 {
+			cond = append(cond, "source IN ("+placeholders(len(a.m.Sources))+")")
+			for _, src := range a.m.Sources {
+				args = append(args, src)
+			}
+		}
+		if len(keys) > 0 {
+			cond = append(cond, "ref_key IN ("+placeholders(len(keys))+")")
+			for _, k := range keys {
+				args = append(args, k)
+			}
+		}
+		if len(cond) == 0 {
+			a.known = map[string]known{}
+			return nil
+		}
+		query += " AND (" + strings.Join(cond, " OR ") + ")"
+	}
+	rows, err := a.tx.QueryContext(ctx, a.s.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("read provider entities: %w", err)
+	}
+	defer rows.Close()
+	a.known = map[string]known{}
+	for rows.Next() {
+		var k string
+		var kn known
+		if err := rows.Scan(&k, &kn.id, &kn.hash, &kn.orphan); err != nil {
+			return err
+		}
+		a.known[k] = kn
+	}
+	return rows.Err()
+}
+
+// flush writes one batch: updates of changed entities, inserts of new ones,
+// then their search rows and relations.
+func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	var fresh []*catalog.Prepared
+	var changed []*catalog.Prepared
+	ids := make(map[*catalog.Prepared]string, len(batch))
+	for _, p := range batch {
+		kn, ok := a.known[p.Key]
+		switch {
+		case ok && kn.hash == p.Hash && !kn.orphan:
+			a.res.Unchanged++
+		case ok:
+			changed = append(changed, p)
+			ids[p] = kn.id
+		default:
+			fresh = append(fresh, p)
+		}
+	}
+	// A new key may belong to another provider: the first owner keeps it.
+	if len(fresh) > 0 {
+		owners, err := a.ownersOf(ctx, fresh)
+		if err != nil {
+			return err
+		}
+		kept := fresh[:0]
+		for _, p := range fresh {
+			if owner, taken := owners[p.Key]; taken {
+				a.res.Conflicts++
+				a.errors = append(a.errors, catalog.ProcessingError{
+					Source: p.Source, Field: "metadata.name",
+					Message: fmt.Sprintf("entity %s is already provided by %s; this location's copy was refused", p.Ref, catalog.DescribeProvider(owner)),
+				})
+				continue
+			}
+			ids[p] = uuid.NewString()
+			kept = append(kept, p)
+		}
+		fresh = kept
+	}
+	if len(changed) > 0 {
+		if err := a.updateEntities(ctx, changed, ids); err != nil {
+			return err
+		}
+	}
+	if len(fresh) > 0 {
+		if err := a.insertEntities(ctx, fresh, ids); err != nil {
+			return err
+		}
+	}
+	written := append(changed, fresh...)
+	if err := a.insertSearch(ctx, written, ids); err != nil {
+		return err
+	}
+	return a.insertRelations(ctx, written, ids)
+}
+
+func (a *applier) ownersOf(ctx context.Context, ps []*catalog.Prepared) (map[string]string, error) {
+	args := make([]any, len(ps))
+	for i, p := range ps {
+		args[i] = p.Key
+	}
+	rows, err := a.tx.QueryContext(ctx, a.s.q("SELECT ref_key, provider FROM entities WHERE ref_key IN ("+placeholders(len(ps))+")"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read owners: %w", err)
+	}
+	defer rows.Close()
+	owners := map[string]string{}
+	for rows.Next() {
+		var k, p string
+		if err := rows.Scan(&k, &p); err != nil {
+			return nil, err
+		}
+		owners[k] = p
+	}
+	return owners, rows.Err()
+}
+
+func (a *applier) updateEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
+	t := now()
+	stmt := a.s.q("UPDATE entities SET body = ?, hash = ?, etag = ?, source = ?, name = ?, orphan = ?, updated_at = ? WHERE id = ?")
+	for _, p := range ps {
+		if _, err := a.tx.ExecContext(ctx, stmt, p.Body, p.Hash, newEtag(), p.Source, p.Ref.Name, false, t, ids[p]); err != nil {
+			return fmt.Errorf("update %s: %w", p.Ref, err)
+		}
+	}
+	a.res.Updated += len(ps)
+	idList := make([]string, len(ps))
+	for i, p := range ps {
+		idList[i] = ids[p]
+	}
+	args := make([]any, len(idList))
+	for i, id := range idList {
+		args[i] = id
+	}
+	in := placeholders(len(idList))
+	if _, err := a.tx.ExecContext(ctx, a.s.q("DELETE FROM search WHERE entity_id IN ("+in+")"), args...); err != nil {
+		return fmt.Errorf("clear search rows: %w", err)
+	}
+	if _, err := a.tx.ExecContext(ctx, a.s.q("DELETE FROM relations WHERE origin_id IN ("+in+")"), args...); err != nil {
+		return fmt.Errorf("clear relations: %w", err)
+	}
+	return nil
+}
+
+func (a *applier) insertEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
+	const cols = 12
+	t := now()
+	for start := 0; start < len(ps); start += 200 {
+		chunk := ps[start:min(start+200, len(ps))]
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO entities (id, ref_key, kind, namespace, name, body, etag, hash, provider, source, created_at, updated_at) VALUES ")
+		args := make([]any, 0, len(chunk)*cols)
+		for i, p := range chunk {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, ids[p], p.Key, strings.ToLower(p.Ref.Kind), strings.ToLower(p.Ref.Namespace), p.Ref.Name,
+				p.Body, newEtag(), p.Hash, a.m.Provider, p.Source, t, t)
+		}
+		if _, err := a.tx.ExecContext(ctx, a.s.q(sb.String()), args...); err != nil {
+			return fmt.Errorf("insert entities: %w", err)
+		}
+	}
+	a.res.Inserted += len(ps)
+	return nil
+}
+
+// rowWriter batches multi-row INSERTs of one table.
+type rowWriter struct {
+	a       *applier
+	prefix  string
+	tuple   string
+	perRow  int
+	maxRows int
+	sb      strings.Builder
+	args    []any
+	rows    int
+}
+
+func (w *rowWriter) add(ctx context.Context, vals ...any) error {
+	if w.rows == 0 {
+		w.sb.Reset()
+		w.sb.WriteString(w.prefix)
+	} else {
+		w.sb.WriteByte(',')
+	}
+	w.sb.WriteString(w.tuple)
+	w.args = append(w.args, vals...)
+	w.rows++
+	if w.rows >= w.maxRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+func (w *rowWriter) flush(ctx context.Context) error {
+	if w.rows == 0 {
+		return nil
+	}
+	_, err := w.a.tx.ExecContext(ctx, w.a.s.q(w.sb.String()), w.args...)
+	w.rows, w.args = 0, w.args[:0]
+	return err
+}
+
+func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
+	w := &rowWriter{a: a, prefix: "INSERT INTO search (entity_id, key, value, original_value) VALUES ", tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
+	for _, p := range ps {
+		id := ids[p]
+		for _, r := range p.Search {
+			if err := w.add(ctx, id, r.Key, r.Value, r.Original); err != nil {
+				return fmt.Errorf("insert search rows: %w", err)
+			}
+		}
+		// metadata.uid is only known here.
+		if err := w.add(ctx, id, "metadata.uid", id, id); err != nil {
+			return fmt.Errorf("insert search rows: %w", err)
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return fmt.Errorf("insert search rows: %w", err)
+	}
+	return nil
+}
+
+func (a *applier) insertRelations(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
+	w := &rowWriter{a: a, prefix: "INSERT INTO relations (origin_id, source_key, type, target_ref, target_key) VALUES ", tuple: "(?,?,?,?,?)", perRow: 5, maxRows: 2000}
+	for _, p := range ps {
+		for _, r := range p.Relations {
+			if err := w.add(ctx, ids[p], r.SourceKey, r.Type, r.TargetRef, r.TargetKey); err != nil {
+				return fmt.Errorf("insert relations: %w", err)
+			}
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return fmt.Errorf("insert relations: %w", err)
+	}
+	return nil
+}
+
+// removeUnseen deletes (or flags) what the provider owned and did not emit.
+func (a *applier) removeUnseen(ctx context.Context) error {
+	if a.m.SkipOrphans {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, e := range a.m.Errors {
+		if e.EntityKey != "" {
+			keep[e.EntityKey] = true
+		}
+	}
+	removed := map[string]bool{}
+	for _, k := range a.m.Removed {
+		removed[k] = true
+	}
+	var ids []string
+	for k, kn := range a.known {
+		if a.seen[k] || keep[k] {
+			continue
+		}
+		if !a.m.Full && !removed[k] && len(a.m.Sources) == 0 {
+			continue
+		}
+		ids = append(ids, kn.id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if a.m.KeepOrphans {
+		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
+			args := []any{true}
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := a.tx.ExecContext(ctx, a.s.q("UPDATE entities SET orphan = ? WHERE id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
+				return fmt.Errorf("flag orphans: %w", err)
+			}
+		}
+		a.res.Orphaned += len(ids)
+		return nil
+	}
+	a.res.Removed += len(ids)
+	return a.s.deleteEntities(ctx, a.tx, ids)
+}
+
+// replaceErrors swaps the provider's stored errors (all of them for a full
+// mutation, those of its sources for a delta) for this mutation's, and
+// keeps each entity's has_errors flag true to what is stored.
+func (a *applier) replaceErrors(ctx context.Context) error {
+	all := append(append([]catalog.ProcessingError(nil), a.m.Errors...), a.errors...)
+	affected := map[string]bool{}
+	var err error
+	if a.m.Full {
+		err = a.collectKeys(ctx, affected, "SELECT DISTINCT entity_key FROM processing_errors WHERE provider = ?", a.m.Provider)
+		if err == nil {
+			_, err = a.tx.ExecContext(ctx, a.s.q("DELETE FROM processing_errors WHERE provider = ?"), a.m.Provider)
+		}
+	} else if len(a.m.Sources) > 0 {
+		args := []any{a.m.Provider}
+		for _, src := range a.m.Sources {
+			args = append(args, src)
+		}
+		where := "provider = ? AND file IN (" + placeholders(len(a.m.Sources)) + ")"
+		err = a.collectKeys(ctx, affected, "SELECT DISTINCT entity_key FROM processing_errors WHERE "+where, args...)
+		if err == nil {
+			_, err = a.tx.ExecContext(ctx, a.s.q("DELETE FROM processing_errors WHERE "+where), args...)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("replace processing errors: %w", err)
+	}
+	t := now()
+	w := &rowWriter{a: a, prefix: "INSERT INTO processing_errors (provider, entity_key, file, document, line, field, message, created_at) VALUES ", tuple: "(?,?,?,?,?,?,?,?)", perRow: 8, maxRows: 500}
+	for _, e := range all {
+		key := e.EntityKey
+		if key == "" {
+			key = a.m.ErrorKey
+		}
+		affected[key] = true
+		if err := w.add(ctx, a.m.Provider, key, e.Source, e.Document, e.Line, e.Field, e.Message, t); err != nil {
+			return fmt.Errorf("store processing errors: %w", err)
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return fmt.Errorf("store processing errors: %w", err)
+	}
+	delete(affected, "")
+	if len(affected) == 0 {
+		return nil
+	}
+	keys := make([]any, 0, len(affected))
+	for k := range affected {
+		keys = append(keys, k)
+	}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		q := "UPDATE entities SET has_errors = EXISTS (SELECT 1 FROM processing_errors pe WHERE pe.entity_key = entities.ref_key) WHERE ref_key IN (" + placeholders(len(chunk)) + ")"
+		if _, err := a.tx.ExecContext(ctx, a.s.q(q), chunk...); err != nil {
+			return fmt.Errorf("flag entities with errors: %w", err)
+		}
+	}
+	return nil
+}
+
+func (a *applier) collectKeys(ctx context.Context, into map[string]bool, query string, args ...any) error {
+	rows, err := a.tx.QueryContext(ctx, a.s.q(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return err
+		}
+		into[k] = true
+	}
+	return rows.Err()
+}

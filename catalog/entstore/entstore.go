@@ -1,0 +1,452 @@
+// Package entstore is the catalog Store on Pont's database (SQLite or
+// PostgreSQL, through ent). Simple reads and writes go through the generated
+// ent client; the bulk paths of a 50,000-entity mutation and the dynamic
+// filter queries of the Backstage API are SQL built here, batched so a
+// mutation costs a few hundred statements, never one per row.
+package entstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
+
+	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/ent"
+	entlocation "github.com/pont-dev/pont/ent/location"
+	"github.com/pont-dev/pont/ent/providerstate"
+	"github.com/pont-dev/pont/internal/database"
+)
+
+// Store implements catalog.Store.
+type Store struct {
+	db *database.DB
+	pg bool
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// New returns a Store on an open, migrated database.
+func New(db *database.DB) *Store {
+	return &Store{db: db, pg: db.Dialect == dialect.Postgres}
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q rewrites ? placeholders into PostgreSQL's $n when needed. Queries here
+// never hold a literal question mark.
+func (s *Store) q(query string) string {
+	if !s.pg {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+func newEtag() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// inTx runs fn in one database transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ---- reads --------------------------------------------------------------
+
+const entityColumns = "e.id, e.ref_key, e.etag, e.provider, e.source, e.body, e.orphan, e.has_errors, e.updated_at"
+
+func scanEntity(sc interface{ Scan(...any) error }) (*catalog.StoredEntity, bool, error) {
+	var (
+		e         catalog.StoredEntity
+		hasErrors bool
+	)
+	if err := sc.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt); err != nil {
+		return nil, false, err
+	}
+	return &e, hasErrors, nil
+}
+
+// EntityByKey reads one entity by its lower-cased ref.
+func (s *Store) EntityByKey(ctx context.Context, key string) (*catalog.StoredEntity, error) {
+	return s.entityWhere(ctx, "e.ref_key = ?", key)
+}
+
+// EntityByUID reads one entity by metadata.uid.
+func (s *Store) EntityByUID(ctx context.Context, uid string) (*catalog.StoredEntity, error) {
+	return s.entityWhere(ctx, "e.id = ?", uid)
+}
+
+func (s *Store) entityWhere(ctx context.Context, where string, arg any) (*catalog.StoredEntity, error) {
+	row := s.db.SQL.QueryRowContext(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE "+where), arg)
+	e, hasErrors, err := scanEntity(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, catalog.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read entity: %w", err)
+	}
+	list := []*catalog.StoredEntity{e}
+	if err := s.attachRelations(ctx, list); err != nil {
+		return nil, err
+	}
+	if hasErrors {
+		if err := s.attachErrors(ctx, list); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// EntitiesByKeys reads many entities by ref key, in the order asked.
+func (s *Store) EntitiesByKeys(ctx context.Context, keys []string) ([]*catalog.StoredEntity, error) {
+	out := make([]*catalog.StoredEntity, len(keys))
+	byKey := make(map[string]*catalog.StoredEntity, len(keys))
+	var found []*catalog.StoredEntity
+	var withErrors []*catalog.StoredEntity
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE e.ref_key IN ("+placeholders(len(chunk))+")"), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read entities: %w", err)
+		}
+		for rows.Next() {
+			e, hasErrors, err := scanEntity(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byKey[e.Key] = e
+			found = append(found, e)
+			if hasErrors {
+				withErrors = append(withErrors, e)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.attachRelations(ctx, found); err != nil {
+		return nil, err
+	}
+	if err := s.attachErrors(ctx, withErrors); err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		out[i] = byKey[k]
+	}
+	return out, nil
+}
+
+// attachRelations reads the relations of the given entities in one query
+// per 500 entities (no N+1).
+func (s *Store) attachRelations(ctx context.Context, list []*catalog.StoredEntity) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byKey := make(map[string]*catalog.StoredEntity, len(list))
+	for _, e := range list {
+		byKey[e.Key] = e
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT source_key, type, target_ref FROM relations WHERE source_key IN ("+placeholders(len(chunk))+") ORDER BY source_key, type, target_key"), args...)
+		if err != nil {
+			return fmt.Errorf("read relations: %w", err)
+		}
+		var last catalog.Relation
+		var lastKey string
+		for rows.Next() {
+			var key string
+			var r catalog.Relation
+			if err := rows.Scan(&key, &r.Type, &r.TargetRef); err != nil {
+				rows.Close()
+				return err
+			}
+			// Two origins may emit the same relation (A says it depends
+			// on B, B says it is a dependency of A): list it once.
+			if key == lastKey && r == last {
+				continue
+			}
+			lastKey, last = key, r
+			e := byKey[key]
+			e.Relations = append(e.Relations, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) attachErrors(ctx context.Context, list []*catalog.StoredEntity) error {
+	for _, e := range list {
+		errs, err := s.errorsWhere(ctx, "entity_key = ?", e.Key)
+		if err != nil {
+			return err
+		}
+		e.Errors = errs
+	}
+	return nil
+}
+
+func (s *Store) errorsWhere(ctx context.Context, where string, args ...any) ([]catalog.ProcessingError, error) {
+	rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT entity_key, file, document, line, field, message FROM processing_errors WHERE "+where+" ORDER BY id"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read processing errors: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.ProcessingError
+	for rows.Next() {
+		var p catalog.ProcessingError
+		if err := rows.Scan(&p.EntityKey, &p.Source, &p.Document, &p.Line, &p.Field, &p.Message); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ProviderErrors lists the errors a provider's last mutations stored.
+func (s *Store) ProviderErrors(ctx context.Context, provider string) ([]catalog.ProcessingError, error) {
+	return s.errorsWhere(ctx, "provider = ?", provider)
+}
+
+// ProviderOf returns the provider that owns an entity.
+func (s *Store) ProviderOf(ctx context.Context, key string) (string, error) {
+	var p string
+	err := s.db.SQL.QueryRowContext(ctx, s.q("SELECT provider FROM entities WHERE ref_key = ?"), key).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", catalog.ErrNotFound
+	}
+	return p, err
+}
+
+// DeleteEntity removes one entity with its search rows and the relations
+// it emitted.
+func (s *Store) DeleteEntity(ctx context.Context, uid string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var key string
+		err := tx.QueryRowContext(ctx, s.q("SELECT ref_key FROM entities WHERE id = ?"), uid).Scan(&key)
+		if errors.Is(err, sql.ErrNoRows) {
+			return catalog.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return s.deleteEntities(ctx, tx, []string{uid})
+	})
+}
+
+func (s *Store) deleteEntities(ctx context.Context, tx execer, ids []string) error {
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		in := placeholders(len(chunk))
+		for _, stmt := range []string{
+			"DELETE FROM search WHERE entity_id IN (" + in + ")",
+			"DELETE FROM relations WHERE origin_id IN (" + in + ")",
+			"DELETE FROM entities WHERE id IN (" + in + ")",
+		} {
+			if _, err := tx.ExecContext(ctx, s.q(stmt), args...); err != nil {
+				return fmt.Errorf("delete entities: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// ---- locations and provider state ---------------------------------------
+
+func toLocation(l *ent.Location) catalog.Location {
+	return catalog.Location{ID: l.ID, Type: l.Type, Target: l.Target, Origin: l.Origin, CreatedAt: l.CreatedAt}
+}
+
+// CreateLocation stores a location; ErrAlreadyExists when its type and
+// target are registered already.
+func (s *Store) CreateLocation(ctx context.Context, l catalog.Location) (catalog.Location, error) {
+	if l.ID == "" {
+		l.ID = uuid.NewString()
+	}
+	if l.Origin == "" {
+		l.Origin = "api"
+	}
+	created, err := s.db.Ent.Location.Create().SetID(l.ID).SetType(l.Type).SetTarget(l.Target).SetOrigin(l.Origin).Save(ctx)
+	if ent.IsConstraintError(err) {
+		return catalog.Location{}, catalog.ErrAlreadyExists
+	}
+	if err != nil {
+		return catalog.Location{}, fmt.Errorf("create location: %w", err)
+	}
+	return toLocation(created), nil
+}
+
+// Location reads one location.
+func (s *Store) Location(ctx context.Context, id string) (catalog.Location, error) {
+	l, err := s.db.Ent.Location.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return catalog.Location{}, catalog.ErrNotFound
+	}
+	if err != nil {
+		return catalog.Location{}, err
+	}
+	return toLocation(l), nil
+}
+
+// LocationByTarget reads the location of a type and target.
+func (s *Store) LocationByTarget(ctx context.Context, typ, target string) (catalog.Location, error) {
+	l, err := s.db.Ent.Location.Query().Where(entlocation.Type(typ), entlocation.Target(target)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return catalog.Location{}, catalog.ErrNotFound
+	}
+	if err != nil {
+		return catalog.Location{}, err
+	}
+	return toLocation(l), nil
+}
+
+// Locations lists every location, oldest first.
+func (s *Store) Locations(ctx context.Context) ([]catalog.Location, error) {
+	ls, err := s.db.Ent.Location.Query().Order(ent.Asc(entlocation.FieldCreatedAt), ent.Asc(entlocation.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Location, len(ls))
+	for i, l := range ls {
+		out[i] = toLocation(l)
+	}
+	return out, nil
+}
+
+// DeleteLocation removes a location with everything its provider owns, in
+// one transaction.
+func (s *Store) DeleteLocation(ctx context.Context, id string) error {
+	provider := catalog.LocationProvider(id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM locations WHERE id = ?"), id)
+		if err != nil {
+			return fmt.Errorf("delete location: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return catalog.ErrNotFound
+		}
+		ids, err := s.idsWhere(ctx, tx, "provider = ?", provider)
+		if err != nil {
+			return err
+		}
+		if err := s.deleteEntities(ctx, tx, ids); err != nil {
+			return err
+		}
+		for _, stmt := range []string{"DELETE FROM processing_errors WHERE provider = ?", "DELETE FROM provider_states WHERE id = ?"} {
+			if _, err := tx.ExecContext(ctx, s.q(stmt), provider); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) idsWhere(ctx context.Context, tx execer, where string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, s.q("SELECT id FROM entities WHERE "+where), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// SetProviderState records a provider's refresh state.
+func (s *Store) SetProviderState(ctx context.Context, st catalog.ProviderState) error {
+	return s.db.Ent.ProviderState.Create().
+		SetID(st.Provider).
+		SetNillableLastRefreshAt(st.LastRefreshAt).
+		SetNillableNextRefreshAt(st.NextRefreshAt).
+		SetLastError(st.LastError).
+		SetEntityCount(st.EntityCount).
+		OnConflictColumns(providerstate.FieldID).
+		UpdateNewValues().
+		Exec(ctx)
+}
+
+// ProviderState reads a provider's refresh state.
+func (s *Store) ProviderState(ctx context.Context, provider string) (catalog.ProviderState, error) {
+	p, err := s.db.Ent.ProviderState.Get(ctx, provider)
+	if ent.IsNotFound(err) {
+		return catalog.ProviderState{}, catalog.ErrNotFound
+	}
+	if err != nil {
+		return catalog.ProviderState{}, err
+	}
+	return catalog.ProviderState{Provider: p.ID, LastRefreshAt: p.LastRefreshAt, NextRefreshAt: p.NextRefreshAt, LastError: p.LastError, EntityCount: p.EntityCount}, nil
+}
+
+func now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/catalog/entstore"
+	"github.com/pont-dev/pont/catalog/restapi"
+	"github.com/pont-dev/pont/internal/config"
+	"github.com/pont-dev/pont/internal/database"
+	"github.com/pont-dev/pont/internal/server"
+)
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cf := newFlags("serve", stderr)
+	if err := cf.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	log.Info("starting pont", "version", version, "database", cfg.Database.Driver, "addr", cfg.Server.Addr)
+	if !cfg.Server.AllowNonLoopback {
+		log.Warn("sign-in is not configured: serving loopback only; anyone on this machine can use the API")
+	}
+	app, err := openApp(ctx, cfg, log, cfg.Database.MigrateOnStart == nil || *cfg.Database.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	defer app.db.Close()
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("server.addr: %w", err)
+	}
+	srv := server.New(server.Config{
+		Addr: cfg.Server.Addr, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
+		RequestTimeout: cfg.Server.RequestTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		ShutdownTimeout: cfg.Server.ShutdownTimeout,
+		Ready:           func(ctx context.Context) error { return app.db.SQL.PingContext(ctx) },
+	}, log, app.catalogMount())
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return app.runner.Run(gctx) })
+	g.Go(func() error { return srv.Run(gctx, ln) })
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// app holds what serve and ingest share: the store and the catalog engine.
+type app struct {
+	cfg       config.Config
+	log       *slog.Logger
+	db        *database.DB
+	store     *entstore.Store
+	processor *catalog.Processor
+	runner    *catalog.Runner
+}
+
+// openApp opens and (optionally) migrates the database, then builds the
+// catalog engine and registers the configured locations.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
+	db, err := database.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := db.Migrate(ctx, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	} else if cur, latest, err := db.MigrationStatus(ctx); err != nil || cur != latest {
+		db.Close()
+		return nil, fmt.Errorf("database is at schema version %d, this pont needs %d: run pont migrate (or set database.migrateOnStart)", cur, latest)
+	}
+	roots := append([]string(nil), cfg.Catalog.Files.Roots...)
+	for _, l := range cfg.Catalog.Locations {
+		if l.Type == "file" {
+			abs, err := filepath.Abs(l.Target)
+			if err == nil {
+				roots = append(roots, filepath.Dir(abs))
+			}
+		}
+	}
+	reader, err := catalog.NewReader(catalog.ReaderConfig{
+		FileRoots: roots, URLHosts: cfg.Catalog.URLs.AllowedHosts,
+		AllowPrivateNetworks: cfg.Catalog.URLs.AllowPrivateNetworks, Timeout: cfg.Catalog.URLs.Timeout,
+		MaxBytes: cfg.Catalog.Limits.MaxFileBytes,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	store := entstore.New(db)
+	processor := catalog.NewProcessor(store, reader, catalog.ProcessorConfig{
+		RefreshInterval: cfg.Catalog.RefreshInterval,
+		KeepOrphans:     cfg.Catalog.Orphans == "keep",
+		Rules:           cfg.Catalog.Rules,
+		Limits:          cfg.CatalogLimits(),
+	}, log.With("component", "catalog"))
+	a := &app{cfg: cfg, log: log, db: db, store: store, processor: processor, runner: catalog.NewRunner(processor)}
+	if err := a.syncConfiguredLocations(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// syncConfiguredLocations makes the stored configured locations match the
+// configuration: new ones added, dropped ones removed with their entities.
+func (a *app) syncConfiguredLocations(ctx context.Context) error {
+	want := map[string]bool{}
+	for i, l := range a.cfg.Catalog.Locations {
+		target := l.Target
+		if l.Type == "file" {
+			abs, err := filepath.Abs(target)
+			if err != nil {
+				return fmt.Errorf("catalog.locations[%d].target: %w", i, err)
+			}
+			target = abs
+		}
+		want[l.Type+":"+target] = true
+		if err := a.processor.Reader().CheckTarget(l.Type, target); err != nil {
+			return fmt.Errorf("catalog.locations[%d]: %w", i, err)
+		}
+		_, err := a.store.LocationByTarget(ctx, l.Type, target)
+		if errors.Is(err, catalog.ErrNotFound) {
+			_, err = a.store.CreateLocation(ctx, catalog.Location{Type: l.Type, Target: target, Origin: "config"})
+		}
+		if err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
+			return fmt.Errorf("catalog.locations[%d]: %w", i, err)
+		}
+	}
+	stored, err := a.store.Locations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range stored {
+		if l.Origin == "config" && !want[l.Type+":"+l.Target] {
+			a.log.Info("removing location dropped from configuration", "location", l.ID, "target", l.Target)
+			if err := a.store.DeleteLocation(ctx, l.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// catalogMount is the Backstage-compatible API, mounted at /api/catalog.
+func (a *app) catalogMount() server.Mount {
+	api := restapi.New(a.store, a.processor, a.runner, restapi.Config{
+		AllowedLocationTypes: a.cfg.Catalog.API.AllowedLocationTypes,
+		MaxPageSize:          a.cfg.Catalog.API.MaxPageSize,
+		DefaultPageSize:      a.cfg.Catalog.API.DefaultPageSize,
+	}, a.log.With("component", "catalog-api"))
+	return catalogMount{api}
+}
+
+type catalogMount struct{ *restapi.API }
+
+func (catalogMount) Prefix() string { return "/api/catalog" }

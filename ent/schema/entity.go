@@ -1,0 +1,56 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Entity is one stored catalog entity. The descriptor itself is kept as the
+// JSON document served by the API (without relations, which are read from
+// the relations table so that a relation to an entity that arrives later
+// resolves without rewriting its source); the columns beside it exist for
+// lookups and ownership.
+type Entity struct {
+	ent.Schema
+}
+
+// Annotations names the table.
+func (Entity) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "entities"}}
+}
+
+// Fields of the Entity.
+func (Entity) Fields() []ent.Field {
+	return []ent.Field{
+		// id is metadata.uid, assigned by Pont when the entity first appears.
+		field.String("id").Immutable().NotEmpty(),
+		// ref_key is the lower-cased "kind:namespace/name", the identity
+		// Backstage compares case-insensitively.
+		field.String("ref_key").Unique().NotEmpty(),
+		field.String("kind").NotEmpty().Comment("lower-cased kind"),
+		field.String("namespace").NotEmpty().Comment("lower-cased namespace"),
+		field.String("name").NotEmpty().Comment("name as written"),
+		field.Bytes("body").Comment("the entity as JSON, metadata.uid and etag set, relations left out"),
+		field.String("etag").NotEmpty(),
+		field.String("hash").Comment("content hash of the descriptor as the provider emitted it: an unchanged hash skips the write"),
+		field.String("provider").NotEmpty().Comment("key of the provider that owns the entity, e.g. location:<id>"),
+		field.String("source").Default("").Comment("where the provider read the descriptor (file:/path or a URL), for delta updates of one file"),
+		field.Bool("orphan").Default(false).Comment("the provider no longer emits it and the orphan policy keeps it"),
+		field.Bool("has_errors").Default(false).Comment("processing errors are stored for this entity"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("updated_at").Default(time.Now),
+	}
+}
+
+// Indexes of the Entity.
+func (Entity) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("kind", "ref_key"),
+		index.Fields("provider", "source"),
+	}
+}

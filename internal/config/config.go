@@ -1,0 +1,384 @@
+// Package config reads Pont's configuration: a YAML file, then PONT_*
+// environment overrides, then command-line flags, each over the one before,
+// on top of documented defaults. Validate reports every bad key at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/internal/database"
+)
+
+// Config is the whole configuration. docs/configuration.md lists every key.
+type Config struct {
+	Server   Server          `yaml:"server"`
+	Database database.Config `yaml:"database"`
+	Catalog  Catalog         `yaml:"catalog"`
+	Log      Log             `yaml:"log"`
+}
+
+// Server configures the HTTP server.
+type Server struct {
+	// Addr is the listen address. Default 127.0.0.1:7007.
+	Addr string `yaml:"addr"`
+	// AllowNonLoopback lets serve bind an address other than loopback.
+	// Until sign-in exists Pont has no authentication, so this is off.
+	AllowNonLoopback bool `yaml:"allowNonLoopback"`
+	// ReadTimeout bounds reading a request. Default 30s.
+	ReadTimeout time.Duration `yaml:"readTimeout"`
+	// WriteTimeout bounds writing a response. Default 120s (a full
+	// unpaged /entities on a large catalog takes a while).
+	WriteTimeout time.Duration `yaml:"writeTimeout"`
+	// RequestTimeout bounds a handler's work. Default 60s.
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// MaxBodyBytes caps a request body. Default 1048576 (1 MiB).
+	MaxBodyBytes int64 `yaml:"maxBodyBytes"`
+	// ShutdownTimeout is how long in-flight requests get on shutdown. Default 15s.
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+}
+
+// Catalog configures the catalog engine, locations and API.
+type Catalog struct {
+	// RefreshInterval: every location is read again in full this often. Default 2m.
+	RefreshInterval time.Duration `yaml:"refreshInterval"`
+	// Orphans: "delete" (default) or "keep" (flagged) for entities a
+	// location no longer provides.
+	Orphans string `yaml:"orphans"`
+	// Rules: which kinds locations may provide. Default: every builtin
+	// kind but User and Group, for every location.
+	Rules []catalog.Rule `yaml:"rules"`
+	// Locations registered from configuration (not deletable through the API).
+	Locations []LocationConfig `yaml:"locations"`
+	Files     Files            `yaml:"files"`
+	URLs      URLs             `yaml:"urls"`
+	Limits    Limits           `yaml:"limits"`
+	API       API              `yaml:"api"`
+}
+
+// LocationConfig is a location named in configuration.
+type LocationConfig struct {
+	Type   string `yaml:"type"`
+	Target string `yaml:"target"`
+}
+
+// Files confines file locations.
+type Files struct {
+	// Roots are the folders file targets must lie in. Default: none, and
+	// the folders of configured file locations are added.
+	Roots []string `yaml:"roots"`
+}
+
+// URLs confines url locations.
+type URLs struct {
+	AllowedHosts         []string      `yaml:"allowedHosts"`
+	AllowPrivateNetworks bool          `yaml:"allowPrivateNetworks"`
+	Timeout              time.Duration `yaml:"timeout"`
+}
+
+// Limits bound every descriptor file.
+type Limits struct {
+	MaxFileBytes int64 `yaml:"maxFileBytes"`
+	MaxDocuments int   `yaml:"maxDocuments"`
+	MaxDepth     int   `yaml:"maxDepth"`
+	MaxNodes     int   `yaml:"maxNodes"`
+}
+
+// API configures the Backstage-compatible REST API.
+type API struct {
+	AllowedLocationTypes []string `yaml:"allowedLocationTypes"`
+	MaxPageSize          int      `yaml:"maxPageSize"`
+	DefaultPageSize      int      `yaml:"defaultPageSize"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+	Format string `yaml:"format"` // text (default) or json
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	lim := catalog.DefaultLimits()
+	return Config{
+		Server: Server{
+			Addr: "127.0.0.1:7007", ReadTimeout: 30 * time.Second, WriteTimeout: 120 * time.Second,
+			RequestTimeout: 60 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second,
+		},
+		Database: database.Config{Driver: "sqlite", DSN: "pont.db", MaxOpenConns: 10},
+		Catalog: Catalog{
+			RefreshInterval: 2 * time.Minute,
+			Orphans:         "delete",
+			URLs:            URLs{Timeout: 30 * time.Second},
+			Limits:          Limits{MaxFileBytes: lim.MaxFileBytes, MaxDocuments: lim.MaxDocuments, MaxDepth: lim.MaxDepth, MaxNodes: lim.MaxNodes},
+			API:             API{AllowedLocationTypes: []string{"url"}, MaxPageSize: 1000, DefaultPageSize: 20},
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file (if path is not empty) over the defaults, then the
+// environment. Unknown keys in the file are errors naming them.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, errEOF(err)) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// errEOF lets an empty file pass.
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return nil
+}
+
+// EnvName is the environment variable that overrides a key path such as
+// "database.maxOpenConns": PONT_DATABASE_MAX_OPEN_CONNS.
+func EnvName(path string) string {
+	var b strings.Builder
+	b.WriteString("PONT_")
+	for i, r := range path {
+		switch {
+		case r == '.':
+			b.WriteByte('_')
+		case unicode.IsUpper(r) && i > 0 && path[i-1] != '.':
+			b.WriteByte('_')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	return b.String()
+}
+
+// applyEnv sets every scalar (and string list) key from PONT_* variables.
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "PONT_") {
+			env[k] = v
+		}
+	}
+	var errs []error
+	Walk(cfg, func(path string, v reflect.Value) {
+		s, ok := env[EnvName(path)]
+		if !ok {
+			return
+		}
+		if err := setScalar(v, s); err != nil {
+			errs = append(errs, fmt.Errorf("%s (from %s): %w", path, EnvName(path), err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Set sets one key by its path, as flags do.
+func Set(cfg *Config, path, value string) error {
+	var err error
+	found := false
+	Walk(cfg, func(p string, v reflect.Value) {
+		if p == path {
+			found = true
+			if e := setScalar(v, value); e != nil {
+				err = fmt.Errorf("%s: %w", path, e)
+			}
+		}
+	})
+	if !found {
+		return fmt.Errorf("%s: no such key", path)
+	}
+	return err
+}
+
+// Walk calls fn for every scalar or string-list key with its dotted path.
+func Walk(cfg *Config, fn func(path string, v reflect.Value)) {
+	walk(reflect.ValueOf(cfg).Elem(), "", fn)
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+func walk(v reflect.Value, path string, fn func(string, reflect.Value)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if name == "" || name == "-" {
+			continue
+		}
+		p := name
+		if path != "" {
+			p = path + "." + name
+		}
+		fv := v.Field(i)
+		switch {
+		case f.Type.Kind() == reflect.Struct:
+			walk(fv, p, fn)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() != reflect.String:
+			// Lists of objects (rules, locations) come from the file only.
+		default:
+			fn(p, fv)
+		}
+	}
+}
+
+func setScalar(v reflect.Value, s string) error {
+	switch {
+	case v.Type() == durationType:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (like 30s or 2m)", s)
+		}
+		v.SetInt(int64(d))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		v.SetBool(b)
+	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", s)
+		}
+		v.SetInt(n)
+	case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		v.Set(reflect.ValueOf(&b))
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		var list []string
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("cannot be set from text")
+	}
+	return nil
+}
+
+// Validate checks every key and returns all problems at once, each naming
+// its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	host, _, err := net.SplitHostPort(c.Server.Addr)
+	if err != nil {
+		bad("server.addr", "%q is not host:port", c.Server.Addr)
+	} else if !c.Server.AllowNonLoopback && !isLoopbackHost(host) {
+		bad("server.addr", "%q is not a loopback address; Pont has no sign-in yet, so it only serves loopback unless server.allowNonLoopback (flag --allow-non-loopback) is set", c.Server.Addr)
+	}
+	for key, d := range map[string]time.Duration{
+		"server.readTimeout": c.Server.ReadTimeout, "server.writeTimeout": c.Server.WriteTimeout,
+		"server.requestTimeout": c.Server.RequestTimeout, "server.shutdownTimeout": c.Server.ShutdownTimeout,
+		"catalog.urls.timeout": c.Catalog.URLs.Timeout,
+	} {
+		if d <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if c.Catalog.RefreshInterval < time.Second {
+		bad("catalog.refreshInterval", "must be at least 1s")
+	}
+	if c.Server.MaxBodyBytes < 1024 {
+		bad("server.maxBodyBytes", "must be at least 1024")
+	}
+	switch c.Database.Driver {
+	case "sqlite", "postgres":
+	default:
+		bad("database.driver", "%q is not sqlite or postgres", c.Database.Driver)
+	}
+	if c.Database.Driver == "postgres" && c.Database.DSN == "" {
+		bad("database.dsn", "is required for postgres")
+	}
+	if c.Catalog.Orphans != "delete" && c.Catalog.Orphans != "keep" {
+		bad("catalog.orphans", "%q is not delete or keep", c.Catalog.Orphans)
+	}
+	for i, l := range c.Catalog.Locations {
+		if l.Type != "file" && l.Type != "url" {
+			bad(fmt.Sprintf("catalog.locations[%d].type", i), "%q is not file or url", l.Type)
+		}
+		if l.Target == "" {
+			bad(fmt.Sprintf("catalog.locations[%d].target", i), "is required")
+		}
+	}
+	for i, t := range c.Catalog.API.AllowedLocationTypes {
+		if t != "file" && t != "url" {
+			bad(fmt.Sprintf("catalog.api.allowedLocationTypes[%d]", i), "%q is not file or url", t)
+		}
+	}
+	for i, r := range c.Catalog.Rules {
+		if len(r.Allow) == 0 {
+			bad(fmt.Sprintf("catalog.rules[%d].allow", i), "lists no kinds")
+		}
+	}
+	lim := c.Catalog.Limits
+	for key, n := range map[string]int64{
+		"catalog.limits.maxFileBytes": lim.MaxFileBytes, "catalog.limits.maxDocuments": int64(lim.MaxDocuments),
+		"catalog.limits.maxDepth": int64(lim.MaxDepth), "catalog.limits.maxNodes": int64(lim.MaxNodes),
+		"catalog.api.maxPageSize": int64(c.Catalog.API.MaxPageSize), "catalog.api.defaultPageSize": int64(c.Catalog.API.DefaultPageSize),
+	} {
+		if n <= 0 {
+			bad(key, "must be positive")
+		}
+	}
+	if c.Catalog.API.DefaultPageSize > c.Catalog.API.MaxPageSize {
+		bad("catalog.api.defaultPageSize", "is larger than catalog.api.maxPageSize")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "%q is not text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// CatalogLimits converts the limits for the parser.
+func (c *Config) CatalogLimits() catalog.Limits {
+	l := c.Catalog.Limits
+	return catalog.Limits{MaxFileBytes: l.MaxFileBytes, MaxDocuments: l.MaxDocuments, MaxDepth: l.MaxDepth, MaxNodes: l.MaxNodes}
+}

@@ -1,0 +1,228 @@
+// Package database opens Pont's store (embedded SQLite or PostgreSQL), runs
+// its versioned migrations and gives the catalog an ent client plus the raw
+// handle its bulk writer needs.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
+
+	"github.com/pont-dev/pont/ent"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Config selects and tunes the store.
+type Config struct {
+	// Driver is "sqlite" (default) or "postgres".
+	Driver string `yaml:"driver"`
+	// DSN is the SQLite file path or the PostgreSQL connection URL.
+	// Default: pont.db in the working directory.
+	DSN string `yaml:"dsn" secret:"true"`
+	// MaxOpenConns caps the connection pool (PostgreSQL). Default 10.
+	MaxOpenConns int `yaml:"maxOpenConns"`
+	// MigrateOnStart runs pending migrations when serve starts. Default true.
+	MigrateOnStart *bool `yaml:"migrateOnStart"`
+}
+
+// DB is an open store.
+type DB struct {
+	Ent     *ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// Open connects to the store described by cfg. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	switch cfg.Driver {
+	case "", "sqlite":
+		return openSQLite(ctx, cfg)
+	case "postgres":
+		return openPostgres(ctx, cfg)
+	default:
+		return nil, fmt.Errorf("database.driver: unknown driver %q (want sqlite or postgres)", cfg.Driver)
+	}
+}
+
+func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
+	path := cfg.DSN
+	if path == "" {
+		path = "pont.db"
+	}
+	dsn := path
+	if !strings.HasPrefix(dsn, "file:") {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("database.dsn: %w", err)
+			}
+		}
+		dsn = "file:" + path
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	// WAL lets readers go on while an ingest writes; busy_timeout makes a
+	// second writer wait instead of failing; _txlock=immediate takes the
+	// write lock at BEGIN so two writers never deadlock on lock upgrade.
+	dsn += sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{Ent: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db))), SQL: db, Dialect: dialect.SQLite}, nil
+}
+
+func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.DSN == "" {
+		return nil, errors.New("database.dsn: required for the postgres driver")
+	}
+	db, err := sql.Open("pgx", cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 10
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		// The DSN may hold a password: never echo it.
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &DB{Ent: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db))), SQL: db, Dialect: dialect.Postgres}, nil
+}
+
+// Close closes the store.
+func (db *DB) Close() error { return db.Ent.Close() }
+
+func (db *DB) migrationProvider() (*goose.Provider, error) {
+	var (
+		gd  goose.Dialect
+		dir string
+	)
+	switch db.Dialect {
+	case dialect.SQLite:
+		gd, dir = goose.DialectSQLite3, "migrations/sqlite"
+	case dialect.Postgres:
+		gd, dir = goose.DialectPostgres, "migrations/postgres"
+	default:
+		return nil, fmt.Errorf("no migrations for dialect %q", db.Dialect)
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gd, db.SQL, sub)
+}
+
+// Migrate applies every pending migration. Each migration runs in its own
+// transaction (both SQLite and PostgreSQL have transactional DDL), so a
+// failed one leaves the database as it was before it.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	p, err := db.migrationProvider()
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// MigrationStatus reports the current and latest schema versions.
+func (db *DB) MigrationStatus(ctx context.Context) (current, latest int64, err error) {
+	p, err := db.migrationProvider()
+	if err != nil {
+		return 0, 0, err
+	}
+	current, latest, err = p.GetVersions(ctx)
+	return current, latest, err
+}
+
+// InTx runs fn in a transaction, retrying the whole function when
+// PostgreSQL reports a serialization failure (40001) or a deadlock (40P01);
+// SQLite waits on its busy timeout instead. fn must be safe to run again.
+func (db *DB) InTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	const attempts = 5
+	var err error
+	for i := range attempts {
+		err = db.inTxOnce(ctx, fn)
+		if err == nil || !Retryable(err) {
+			return err
+		}
+		delay := time.Duration(10*(1<<i)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	return err
+}
+
+func (db *DB) inTxOnce(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := db.Ent.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Retryable tells whether err is a transient conflict that a retry of the
+// whole transaction can fix.
+func Retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
