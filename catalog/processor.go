@@ -318,9 +318,9 @@ func (p *Processor) RefreshSources(ctx context.Context, l Location, paths []stri
 		sources[i] = LocationRef("file", f)
 	}
 	m := &Mutation{
-		Provider:    LocationProvider(l.ID),
-		Sources:     sources,
-		Entities:    func(yield func(*Prepared) bool) {
+		Provider: LocationProvider(l.ID),
+		Sources:  sources,
+		Entities: func(yield func(*Prepared) bool) {
 			for _, pr := range prepared {
 				if !yield(pr) {
 					return

@@ -110,10 +110,10 @@ type StoredEntity struct {
 
 // Location is a registered location.
 type Location struct {
-	ID        string `json:"id"`
-	Type      string `json:"type"`
-	Target    string `json:"target"`
-	Origin    string `json:"-"` // "api" or "config"
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Target    string    `json:"target"`
+	Origin    string    `json:"-"` // "api" or "config"
 	CreatedAt time.Time `json:"-"`
 }
 

@@ -175,13 +175,13 @@ func intParam(q url.Values, name string, def int) (int, error) {
 // and where the page starts. It is checked like fresh input when it comes
 // back, so a forged cursor can do no more than the parameters could.
 type queryCursor struct {
-	Filter      []string `json:"f,omitempty"`
-	Order       []string `json:"o,omitempty"`
-	FullText    string   `json:"t,omitempty"`
-	FullFields  []string `json:"tf,omitempty"`
-	Offset      int      `json:"off"`
-	TotalItems  int      `json:"n"`
-	IsPrevious  bool     `json:"p,omitempty"`
+	Filter     []string `json:"f,omitempty"`
+	Order      []string `json:"o,omitempty"`
+	FullText   string   `json:"t,omitempty"`
+	FullFields []string `json:"tf,omitempty"`
+	Offset     int      `json:"off"`
+	TotalItems int      `json:"n"`
+	IsPrevious bool     `json:"p,omitempty"`
 }
 
 func encodeCursor(c queryCursor) string {
