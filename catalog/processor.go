@@ -76,9 +76,14 @@ type Processor struct {
 // of them can be applied as a delta, and which of them held Location
 // entities (a change to those changes the tree, so it needs a full read).
 type locationFiles struct {
-	loc      Location
-	files    map[string]bool // canonical path -> holds Location entities
-	watching bool
+	loc   Location
+	files map[string]fileInfo // by canonical path
+}
+
+// fileInfo is what a full read learnt about one file.
+type fileInfo struct {
+	holdsLocations bool   // a change to it can change the tree
+	parent         string // ref of the Location entity that named it
 }
 
 // NewProcessor builds the engine.
@@ -181,6 +186,11 @@ func Prepare(e *Entity, source, origin string) (*Prepared, error) {
 		e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
 	}
 	e.Metadata.UID, e.Metadata.Etag, e.Relations = "", "", nil
+	// Backstage's DefaultNamespaceEntityPolicy: stored entities always
+	// name their namespace.
+	if e.Metadata.Namespace == "" {
+		e.Metadata.Namespace = DefaultNamespace
+	}
 	search, err := SearchRows(e)
 	if err != nil {
 		return nil, err
@@ -291,7 +301,7 @@ func (p *Processor) RefreshSources(ctx context.Context, l Location, paths []stri
 	full := lf == nil
 	if lf != nil {
 		for _, f := range paths {
-			if isLoc, ok := lf.files[f]; !ok || isLoc {
+			if fi, ok := lf.files[f]; !ok || fi.holdsLocations {
 				full = true
 			}
 		}
@@ -310,7 +320,7 @@ func (p *Processor) RefreshSources(ctx context.Context, l Location, paths []stri
 	})
 	c.onlySources = true
 	for _, f := range paths {
-		c.enqueue(f)
+		c.enqueue(f, lf.files[f].parent)
 	}
 	c.run()
 	sources := make([]string, len(paths))
@@ -383,10 +393,10 @@ type crawl struct {
 
 	mu           sync.Mutex
 	cond         *sync.Cond
-	queue        []string
+	queue        []queued
 	pending      int
 	visited      map[string]bool
-	files        map[string]bool
+	files        map[string]fileInfo
 	errs         []ProcessingError
 	sourceFailed bool
 }
@@ -396,20 +406,26 @@ func (p *Processor) newCrawl(ctx context.Context, l Location, emit func(*Entity,
 		p: p, ctx: ctx, loc: l, emit: emit,
 		validator: p.validatorFor(l),
 		origin:    LocationRef(l.Type, l.Target),
-		visited:   map[string]bool{}, files: map[string]bool{},
+		visited:   map[string]bool{}, files: map[string]fileInfo{},
 	}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
 
-func (c *crawl) enqueue(target string) {
+// queued is a file waiting to be read, with the Location entity that named it.
+type queued struct {
+	target string
+	parent string
+}
+
+func (c *crawl) enqueue(target, parent string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.visited[target] {
 		return
 	}
 	c.visited[target] = true
-	c.queue = append(c.queue, target)
+	c.queue = append(c.queue, queued{target, parent})
 	c.pending++
 	c.cond.Signal()
 }
@@ -431,8 +447,7 @@ func (c *crawl) run() {
 		if pr, err := Prepare(gen, c.origin, c.origin); err == nil {
 			c.emit(gen, pr)
 		}
-		target := c.loc.Target
-		c.enqueue(target)
+		c.enqueue(c.loc.Target, gen.Ref().String())
 	}
 	var wg sync.WaitGroup
 	for range c.p.cfg.Workers {
@@ -449,11 +464,11 @@ func (c *crawl) run() {
 					c.mu.Unlock()
 					return
 				}
-				target := c.queue[len(c.queue)-1]
+				next := c.queue[len(c.queue)-1]
 				c.queue = c.queue[:len(c.queue)-1]
 				c.mu.Unlock()
 
-				c.readFile(target)
+				c.readFile(next.target, next.parent)
 
 				c.mu.Lock()
 				c.pending--
@@ -468,7 +483,7 @@ func (c *crawl) run() {
 }
 
 // readFile reads, parses, validates and prepares one file's entities.
-func (c *crawl) readFile(target string) {
+func (c *crawl) readFile(target, parent string) {
 	if c.ctx.Err() != nil {
 		return
 	}
@@ -522,11 +537,12 @@ func (c *crawl) readFile(target string) {
 			c.failDocs(source, err, e.Ref().Key())
 			continue
 		}
+		pr.Parent = parent
 		c.emit(e, pr)
 	}
 	if c.loc.Type == "file" {
 		c.mu.Lock()
-		c.files[canonical] = holdsLocations
+		c.files[canonical] = fileInfo{holdsLocations: holdsLocations, parent: parent}
 		c.mu.Unlock()
 	}
 }
@@ -566,7 +582,7 @@ func (c *crawl) followLocation(base, source string, e *Entity) {
 			c.fail(ProcessingError{EntityKey: e.Ref().Key(), Source: source, Field: field, Message: fmt.Sprintf("%s %s", t, reason)}, true)
 			continue
 		}
-		c.enqueue(resolved)
+		c.enqueue(resolved, e.Ref().String())
 	}
 }
 

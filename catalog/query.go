@@ -1,27 +1,54 @@
 package catalog
 
-// Filter is Backstage's entity filter: the entity matches when any of the
-// sets matches, and a set matches when all of its conditions hold. An empty
-// filter matches everything.
+// Filter is a predicate over entities, the tree both of Backstage's filter
+// forms compile to: the filter query parameters (any of several sets whose
+// statements must all hold) and the predicate queries of the POST
+// endpoints ($all, $any, $not, $in, $exists, $hasPrefix). A node is either a
+// leaf (Key set) or a combination; the zero Filter matches everything.
 type Filter struct {
-	AnyOf []FilterSet
-}
+	All []Filter
+	Any []Filter
+	Not *Filter
 
-// FilterSet is a conjunction of conditions.
-type FilterSet struct {
-	Conditions []Condition
-}
-
-// Condition matches entities whose Key (a dotted path such as
-// "spec.type" or "relations.ownedBy", compared case-insensitively) has one of
-// Values, or, when Values is empty, has the key at all.
-type Condition struct {
-	Key    string
+	// Key is a dotted path ("spec.type", "relations.ownedBy"), compared
+	// case-insensitively, as are the values.
+	Key string
+	Op  FilterOp
+	// Values: OpIn matches when the key has any of them.
 	Values []string
+	// Prefix: OpPrefix matches when a value of the key starts with it.
+	Prefix string
 }
+
+// FilterOp is how a leaf matches.
+type FilterOp int
+
+// The leaf operators.
+const (
+	OpIn        FilterOp = iota // the key has one of Values
+	OpExists                    // the key is present
+	OpNotExists                 // the key is absent
+	OpPrefix                    // a value of the key starts with Prefix
+)
 
 // Empty tells whether the filter matches everything.
-func (f Filter) Empty() bool { return len(f.AnyOf) == 0 }
+func (f Filter) Empty() bool {
+	return f.Key == "" && len(f.All) == 0 && len(f.Any) == 0 && f.Not == nil
+}
+
+// And combines filters that must all hold, dropping empty ones.
+func And(fs ...Filter) Filter {
+	var out Filter
+	for _, f := range fs {
+		if !f.Empty() {
+			out.All = append(out.All, f)
+		}
+	}
+	if len(out.All) == 1 {
+		return out.All[0]
+	}
+	return out
+}
 
 // OrderField sorts by the value of a key (as filters name keys).
 type OrderField struct {

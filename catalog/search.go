@@ -53,9 +53,7 @@ func SearchRows(e *Entity) ([]SearchRow, error) {
 	for k, v := range m.Annotations {
 		visit("metadata.annotations."+k, v)
 	}
-	for _, t := range m.Tags {
-		visit("metadata.tags", t)
-	}
+	visit("metadata.tags", m.Tags)
 	for _, l := range m.Links {
 		visit("metadata.links.url", l.URL)
 		if l.Title != "" {
@@ -114,6 +112,17 @@ type searchKV struct {
 	ok    bool // false: null
 }
 
+// appendItemKey adds key=true unless a key equal to it, ignoring case, is
+// already there (Backstage's rule for array items).
+func appendItemKey(out []searchKV, key string) []searchKV {
+	for _, kv := range out {
+		if strings.EqualFold(kv.key, key) {
+			return out
+		}
+	}
+	return append(out, searchKV{key, "true", true})
+}
+
 func traverseSearch(out []searchKV, path string, v any) []searchKV {
 	if searchSkipped[path] {
 		return out
@@ -132,14 +141,20 @@ func traverseSearch(out []searchKV, path string, v any) []searchKV {
 	case float64:
 		return append(out, searchKV{path, strconv.FormatFloat(t, 'f', -1, 64), true})
 	case []any:
-		// Backstage flattens arrays into the same key, not path.N.
+		// Backstage flattens arrays into the same key, not path.N, and
+		// also marks each string item as a key of its own set to true
+		// (so metadata.tags.java=true matches).
 		for _, x := range t {
 			out = traverseSearch(out, path, x)
+			if s, ok := x.(string); ok {
+				out = appendItemKey(out, path+"."+s)
+			}
 		}
 		return out
 	case []string:
 		for _, x := range t {
 			out = traverseSearch(out, path, x)
+			out = appendItemKey(out, path+"."+x)
 		}
 		return out
 	case map[string]any:

@@ -22,6 +22,7 @@ type Prepared struct {
 	Ref       Ref
 	Key       string // Ref.Key()
 	Source    string // where it was read (file:/path or URL)
+	Parent    string // ref of the Location entity that led to it ("" for a root)
 	Body      []byte // the entity as JSON, without uid, etag and relations
 	Hash      string // content hash of Body
 	Search    []SearchRow
@@ -101,6 +102,7 @@ type StoredEntity struct {
 	Etag      string
 	Provider  string
 	Source    string
+	Parent    string
 	Body      []byte
 	Relations []Relation
 	Errors    []ProcessingError
@@ -148,6 +150,9 @@ type Store interface {
 	Location(ctx context.Context, id string) (Location, error)
 	LocationByTarget(ctx context.Context, typ, target string) (Location, error)
 	Locations(ctx context.Context) ([]Location, error)
+	// UpdateLocation changes a location's type and target; ErrAlreadyExists
+	// when another location has them.
+	UpdateLocation(ctx context.Context, l Location) (Location, error)
 	// DeleteLocation removes the location and every entity its provider owns.
 	DeleteLocation(ctx context.Context, id string) error
 

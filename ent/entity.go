@@ -35,6 +35,8 @@ type Entity struct {
 	Provider string `json:"provider,omitempty"`
 	// where the provider read the descriptor (file:/path or a URL), for delta updates of one file
 	Source string `json:"source,omitempty"`
+	// the Location entity whose target led to this entity, for ancestry
+	ParentRef string `json:"parent_ref,omitempty"`
 	// the provider no longer emits it and the orphan policy keeps it
 	Orphan bool `json:"orphan,omitempty"`
 	// processing errors are stored for this entity
@@ -55,7 +57,7 @@ func (*Entity) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case entity.FieldOrphan, entity.FieldHasErrors:
 			values[i] = new(sql.NullBool)
-		case entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName, entity.FieldEtag, entity.FieldHash, entity.FieldProvider, entity.FieldSource:
+		case entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName, entity.FieldEtag, entity.FieldHash, entity.FieldProvider, entity.FieldSource, entity.FieldParentRef:
 			values[i] = new(sql.NullString)
 		case entity.FieldCreatedAt, entity.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -133,6 +135,12 @@ func (_m *Entity) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field source", values[i])
 			} else if value.Valid {
 				_m.Source = value.String
+			}
+		case entity.FieldParentRef:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_ref", values[i])
+			} else if value.Valid {
+				_m.ParentRef = value.String
 			}
 		case entity.FieldOrphan:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -220,6 +228,9 @@ func (_m *Entity) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source=")
 	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("parent_ref=")
+	builder.WriteString(_m.ParentRef)
 	builder.WriteString(", ")
 	builder.WriteString("orphan=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Orphan))

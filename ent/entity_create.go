@@ -85,6 +85,20 @@ func (_c *EntityCreate) SetNillableSource(v *string) *EntityCreate {
 	return _c
 }
 
+// SetParentRef sets the "parent_ref" field.
+func (_c *EntityCreate) SetParentRef(v string) *EntityCreate {
+	_c.mutation.SetParentRef(v)
+	return _c
+}
+
+// SetNillableParentRef sets the "parent_ref" field if the given value is not nil.
+func (_c *EntityCreate) SetNillableParentRef(v *string) *EntityCreate {
+	if v != nil {
+		_c.SetParentRef(*v)
+	}
+	return _c
+}
+
 // SetOrphan sets the "orphan" field.
 func (_c *EntityCreate) SetOrphan(v bool) *EntityCreate {
 	_c.mutation.SetOrphan(v)
@@ -186,6 +200,10 @@ func (_c *EntityCreate) defaults() {
 		v := entity.DefaultSource
 		_c.mutation.SetSource(v)
 	}
+	if _, ok := _c.mutation.ParentRef(); !ok {
+		v := entity.DefaultParentRef
+		_c.mutation.SetParentRef(v)
+	}
 	if _, ok := _c.mutation.Orphan(); !ok {
 		v := entity.DefaultOrphan
 		_c.mutation.SetOrphan(v)
@@ -262,6 +280,9 @@ func (_c *EntityCreate) check() error {
 	}
 	if _, ok := _c.mutation.Source(); !ok {
 		return &ValidationError{Name: "source", err: errors.New(`ent: missing required field "Entity.source"`)}
+	}
+	if _, ok := _c.mutation.ParentRef(); !ok {
+		return &ValidationError{Name: "parent_ref", err: errors.New(`ent: missing required field "Entity.parent_ref"`)}
 	}
 	if _, ok := _c.mutation.Orphan(); !ok {
 		return &ValidationError{Name: "orphan", err: errors.New(`ent: missing required field "Entity.orphan"`)}
@@ -351,6 +372,10 @@ func (_c *EntityCreate) createSpec() (*Entity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Source(); ok {
 		_spec.SetField(entity.FieldSource, field.TypeString, value)
 		_node.Source = value
+	}
+	if value, ok := _c.mutation.ParentRef(); ok {
+		_spec.SetField(entity.FieldParentRef, field.TypeString, value)
+		_node.ParentRef = value
 	}
 	if value, ok := _c.mutation.Orphan(); ok {
 		_spec.SetField(entity.FieldOrphan, field.TypeBool, value)
@@ -525,6 +550,18 @@ func (u *EntityUpsert) SetSource(v string) *EntityUpsert {
 // UpdateSource sets the "source" field to the value that was provided on create.
 func (u *EntityUpsert) UpdateSource() *EntityUpsert {
 	u.SetExcluded(entity.FieldSource)
+	return u
+}
+
+// SetParentRef sets the "parent_ref" field.
+func (u *EntityUpsert) SetParentRef(v string) *EntityUpsert {
+	u.Set(entity.FieldParentRef, v)
+	return u
+}
+
+// UpdateParentRef sets the "parent_ref" field to the value that was provided on create.
+func (u *EntityUpsert) UpdateParentRef() *EntityUpsert {
+	u.SetExcluded(entity.FieldParentRef)
 	return u
 }
 
@@ -738,6 +775,20 @@ func (u *EntityUpsertOne) SetSource(v string) *EntityUpsertOne {
 func (u *EntityUpsertOne) UpdateSource() *EntityUpsertOne {
 	return u.Update(func(s *EntityUpsert) {
 		s.UpdateSource()
+	})
+}
+
+// SetParentRef sets the "parent_ref" field.
+func (u *EntityUpsertOne) SetParentRef(v string) *EntityUpsertOne {
+	return u.Update(func(s *EntityUpsert) {
+		s.SetParentRef(v)
+	})
+}
+
+// UpdateParentRef sets the "parent_ref" field to the value that was provided on create.
+func (u *EntityUpsertOne) UpdateParentRef() *EntityUpsertOne {
+	return u.Update(func(s *EntityUpsert) {
+		s.UpdateParentRef()
 	})
 }
 
@@ -1124,6 +1175,20 @@ func (u *EntityUpsertBulk) SetSource(v string) *EntityUpsertBulk {
 func (u *EntityUpsertBulk) UpdateSource() *EntityUpsertBulk {
 	return u.Update(func(s *EntityUpsert) {
 		s.UpdateSource()
+	})
+}
+
+// SetParentRef sets the "parent_ref" field.
+func (u *EntityUpsertBulk) SetParentRef(v string) *EntityUpsertBulk {
+	return u.Update(func(s *EntityUpsert) {
+		s.SetParentRef(v)
+	})
+}
+
+// UpdateParentRef sets the "parent_ref" field to the value that was provided on create.
+func (u *EntityUpsertBulk) UpdateParentRef() *EntityUpsertBulk {
+	return u.Update(func(s *EntityUpsert) {
+		s.UpdateParentRef()
 	})
 }
 

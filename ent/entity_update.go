@@ -147,6 +147,20 @@ func (_u *EntityUpdate) SetNillableSource(v *string) *EntityUpdate {
 	return _u
 }
 
+// SetParentRef sets the "parent_ref" field.
+func (_u *EntityUpdate) SetParentRef(v string) *EntityUpdate {
+	_u.mutation.SetParentRef(v)
+	return _u
+}
+
+// SetNillableParentRef sets the "parent_ref" field if the given value is not nil.
+func (_u *EntityUpdate) SetNillableParentRef(v *string) *EntityUpdate {
+	if v != nil {
+		_u.SetParentRef(*v)
+	}
+	return _u
+}
+
 // SetOrphan sets the "orphan" field.
 func (_u *EntityUpdate) SetOrphan(v bool) *EntityUpdate {
 	_u.mutation.SetOrphan(v)
@@ -301,6 +315,9 @@ func (_u *EntityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(entity.FieldSource, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.ParentRef(); ok {
+		_spec.SetField(entity.FieldParentRef, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.Orphan(); ok {
 		_spec.SetField(entity.FieldOrphan, field.TypeBool, value)
 	}
@@ -446,6 +463,20 @@ func (_u *EntityUpdateOne) SetSource(v string) *EntityUpdateOne {
 func (_u *EntityUpdateOne) SetNillableSource(v *string) *EntityUpdateOne {
 	if v != nil {
 		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// SetParentRef sets the "parent_ref" field.
+func (_u *EntityUpdateOne) SetParentRef(v string) *EntityUpdateOne {
+	_u.mutation.SetParentRef(v)
+	return _u
+}
+
+// SetNillableParentRef sets the "parent_ref" field if the given value is not nil.
+func (_u *EntityUpdateOne) SetNillableParentRef(v *string) *EntityUpdateOne {
+	if v != nil {
+		_u.SetParentRef(*v)
 	}
 	return _u
 }
@@ -633,6 +664,9 @@ func (_u *EntityUpdateOne) sqlSave(ctx context.Context) (_node *Entity, err erro
 	}
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(entity.FieldSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ParentRef(); ok {
+		_spec.SetField(entity.FieldParentRef, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Orphan(); ok {
 		_spec.SetField(entity.FieldOrphan, field.TypeBool, value)

@@ -52,6 +52,7 @@ type EntityMutation struct {
 	hash          *string
 	provider      *string
 	source        *string
+	parent_ref    *string
 	orphan        *bool
 	has_errors    *bool
 	created_at    *time.Time
@@ -490,6 +491,42 @@ func (m *EntityMutation) ResetSource() {
 	m.source = nil
 }
 
+// SetParentRef sets the "parent_ref" field.
+func (m *EntityMutation) SetParentRef(s string) {
+	m.parent_ref = &s
+}
+
+// ParentRef returns the value of the "parent_ref" field in the mutation.
+func (m *EntityMutation) ParentRef() (r string, exists bool) {
+	v := m.parent_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentRef returns the old "parent_ref" field's value of the Entity entity.
+// If the Entity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntityMutation) OldParentRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentRef: %w", err)
+	}
+	return oldValue.ParentRef, nil
+}
+
+// ResetParentRef resets all changes to the "parent_ref" field.
+func (m *EntityMutation) ResetParentRef() {
+	m.parent_ref = nil
+}
+
 // SetOrphan sets the "orphan" field.
 func (m *EntityMutation) SetOrphan(b bool) {
 	m.orphan = &b
@@ -668,7 +705,7 @@ func (m *EntityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntityMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.ref_key != nil {
 		fields = append(fields, entity.FieldRefKey)
 	}
@@ -695,6 +732,9 @@ func (m *EntityMutation) Fields() []string {
 	}
 	if m.source != nil {
 		fields = append(fields, entity.FieldSource)
+	}
+	if m.parent_ref != nil {
+		fields = append(fields, entity.FieldParentRef)
 	}
 	if m.orphan != nil {
 		fields = append(fields, entity.FieldOrphan)
@@ -734,6 +774,8 @@ func (m *EntityMutation) Field(name string) (ent.Value, bool) {
 		return m.Provider()
 	case entity.FieldSource:
 		return m.Source()
+	case entity.FieldParentRef:
+		return m.ParentRef()
 	case entity.FieldOrphan:
 		return m.Orphan()
 	case entity.FieldHasErrors:
@@ -769,6 +811,8 @@ func (m *EntityMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldProvider(ctx)
 	case entity.FieldSource:
 		return m.OldSource(ctx)
+	case entity.FieldParentRef:
+		return m.OldParentRef(ctx)
 	case entity.FieldOrphan:
 		return m.OldOrphan(ctx)
 	case entity.FieldHasErrors:
@@ -848,6 +892,13 @@ func (m *EntityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSource(v)
+		return nil
+	case entity.FieldParentRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentRef(v)
 		return nil
 	case entity.FieldOrphan:
 		v, ok := value.(bool)
@@ -952,6 +1003,9 @@ func (m *EntityMutation) ResetField(name string) error {
 		return nil
 	case entity.FieldSource:
 		m.ResetSource()
+		return nil
+	case entity.FieldParentRef:
+		m.ResetParentRef()
 		return nil
 	case entity.FieldOrphan:
 		m.ResetOrphan()

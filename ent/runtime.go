@@ -48,20 +48,24 @@ func init() {
 	entityDescSource := entityFields[9].Descriptor()
 	// entity.DefaultSource holds the default value on creation for the source field.
 	entity.DefaultSource = entityDescSource.Default.(string)
+	// entityDescParentRef is the schema descriptor for parent_ref field.
+	entityDescParentRef := entityFields[10].Descriptor()
+	// entity.DefaultParentRef holds the default value on creation for the parent_ref field.
+	entity.DefaultParentRef = entityDescParentRef.Default.(string)
 	// entityDescOrphan is the schema descriptor for orphan field.
-	entityDescOrphan := entityFields[10].Descriptor()
+	entityDescOrphan := entityFields[11].Descriptor()
 	// entity.DefaultOrphan holds the default value on creation for the orphan field.
 	entity.DefaultOrphan = entityDescOrphan.Default.(bool)
 	// entityDescHasErrors is the schema descriptor for has_errors field.
-	entityDescHasErrors := entityFields[11].Descriptor()
+	entityDescHasErrors := entityFields[12].Descriptor()
 	// entity.DefaultHasErrors holds the default value on creation for the has_errors field.
 	entity.DefaultHasErrors = entityDescHasErrors.Default.(bool)
 	// entityDescCreatedAt is the schema descriptor for created_at field.
-	entityDescCreatedAt := entityFields[12].Descriptor()
+	entityDescCreatedAt := entityFields[13].Descriptor()
 	// entity.DefaultCreatedAt holds the default value on creation for the created_at field.
 	entity.DefaultCreatedAt = entityDescCreatedAt.Default.(func() time.Time)
 	// entityDescUpdatedAt is the schema descriptor for updated_at field.
-	entityDescUpdatedAt := entityFields[13].Descriptor()
+	entityDescUpdatedAt := entityFields[14].Descriptor()
 	// entity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	entity.DefaultUpdatedAt = entityDescUpdatedAt.Default.(func() time.Time)
 	// entityDescID is the schema descriptor for id field.

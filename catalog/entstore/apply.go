@@ -209,9 +209,9 @@ func (a *applier) ownersOf(ctx context.Context, ps []*catalog.Prepared) (map[str
 
 func (a *applier) updateEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
 	t := now()
-	stmt := a.s.q("UPDATE entities SET body = ?, hash = ?, etag = ?, source = ?, name = ?, orphan = ?, updated_at = ? WHERE id = ?")
+	stmt := a.s.q("UPDATE entities SET body = ?, hash = ?, etag = ?, source = ?, parent_ref = ?, name = ?, orphan = ?, updated_at = ? WHERE id = ?")
 	for _, p := range ps {
-		if _, err := a.tx.ExecContext(ctx, stmt, p.Body, p.Hash, newEtag(), p.Source, p.Ref.Name, false, t, ids[p]); err != nil {
+		if _, err := a.tx.ExecContext(ctx, stmt, p.Body, p.Hash, newEtag(), p.Source, p.Parent, p.Ref.Name, false, t, ids[p]); err != nil {
 			return fmt.Errorf("update %s: %w", p.Ref, err)
 		}
 	}
@@ -235,20 +235,20 @@ func (a *applier) updateEntities(ctx context.Context, ps []*catalog.Prepared, id
 }
 
 func (a *applier) insertEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
-	const cols = 12
+	const cols = 13
 	t := now()
 	for start := 0; start < len(ps); start += 200 {
 		chunk := ps[start:min(start+200, len(ps))]
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO entities (id, ref_key, kind, namespace, name, body, etag, hash, provider, source, created_at, updated_at) VALUES ")
+		sb.WriteString("INSERT INTO entities (id, ref_key, kind, namespace, name, body, etag, hash, provider, source, parent_ref, created_at, updated_at) VALUES ")
 		args := make([]any, 0, len(chunk)*cols)
 		for i, p := range chunk {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 			args = append(args, ids[p], p.Key, strings.ToLower(p.Ref.Kind), strings.ToLower(p.Ref.Namespace), p.Ref.Name,
-				p.Body, newEtag(), p.Hash, a.m.Provider, p.Source, t, t)
+				p.Body, newEtag(), p.Hash, a.m.Provider, p.Source, p.Parent, t, t)
 		}
 		if _, err := a.tx.ExecContext(ctx, a.s.q(sb.String()), args...); err != nil {
 			return fmt.Errorf("insert entities: %w", err)

@@ -98,14 +98,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // ---- reads --------------------------------------------------------------
 
-const entityColumns = "e.id, e.ref_key, e.etag, e.provider, e.source, e.body, e.orphan, e.has_errors, e.updated_at"
+const entityColumns = "e.id, e.ref_key, e.etag, e.provider, e.source, e.parent_ref, e.body, e.orphan, e.has_errors, e.updated_at"
 
 func scanEntity(sc interface{ Scan(...any) error }) (*catalog.StoredEntity, bool, error) {
 	var (
 		e         catalog.StoredEntity
 		hasErrors bool
 	)
-	if err := sc.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt); err != nil {
+	if err := sc.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Parent, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt); err != nil {
 		return nil, false, err
 	}
 	return &e, hasErrors, nil
@@ -377,6 +377,20 @@ func (s *Store) Locations(ctx context.Context) ([]catalog.Location, error) {
 		out[i] = toLocation(l)
 	}
 	return out, nil
+}
+
+// UpdateLocation changes a location's type and target.
+func (s *Store) UpdateLocation(ctx context.Context, l catalog.Location) (catalog.Location, error) {
+	updated, err := s.db.Ent.Location.UpdateOneID(l.ID).SetType(l.Type).SetTarget(l.Target).Save(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return catalog.Location{}, catalog.ErrNotFound
+	case ent.IsConstraintError(err):
+		return catalog.Location{}, catalog.ErrAlreadyExists
+	case err != nil:
+		return catalog.Location{}, fmt.Errorf("update location: %w", err)
+	}
+	return toLocation(updated), nil
 }
 
 // DeleteLocation removes a location with everything its provider owns, in

@@ -9,29 +9,34 @@ import (
 	"github.com/pont-dev/pont/catalog"
 )
 
-// whereFilter turns a Backstage filter into SQL on the entities table "e".
-// kind and metadata.namespace use the entity's own columns (they are
-// lower-cased there), relations.<type> the relations table, every other key
-// the search table; all comparisons are on lower-cased values.
+// whereFilter turns a filter into SQL on the entities table "e". kind and
+// metadata.namespace use the entity's own columns (they are lower-cased
+// there), relations.<type> the relations table, every other key the search
+// table; all comparisons are on lower-cased values.
 func (s *Store) whereFilter(f catalog.Filter) (string, []any) {
-	if f.Empty() {
-		return "1=1", nil
+	switch {
+	case f.Key != "":
+		return leafSQL(f)
+	case f.Not != nil:
+		inner, args := s.whereFilter(*f.Not)
+		return "NOT " + inner, args
+	case len(f.Any) > 0:
+		return s.combine(f.Any, " OR ")
+	case len(f.All) > 0:
+		return s.combine(f.All, " AND ")
 	}
-	var ors []string
+	return "1=1", nil
+}
+
+func (s *Store) combine(fs []catalog.Filter, op string) (string, []any) {
+	parts := make([]string, 0, len(fs))
 	var args []any
-	for _, set := range f.AnyOf {
-		var ands []string
-		for _, c := range set.Conditions {
-			sqlc, a := conditionSQL(c)
-			ands = append(ands, sqlc)
-			args = append(args, a...)
-		}
-		if len(ands) == 0 {
-			ands = []string{"1=1"}
-		}
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	for _, sub := range fs {
+		p, a := s.whereFilter(sub)
+		parts = append(parts, p)
+		args = append(args, a...)
 	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
+	return "(" + strings.Join(parts, op) + ")", args
 }
 
 func lowerAll(vs []string) []any {
@@ -42,22 +47,36 @@ func lowerAll(vs []string) []any {
 	return out
 }
 
-func conditionSQL(c catalog.Condition) (string, []any) {
-	key := strings.ToLower(c.Key)
-	vals := lowerAll(c.Values)
+func leafSQL(f catalog.Filter) (string, []any) {
+	key := strings.ToLower(f.Key)
+	switch f.Op {
+	case catalog.OpNotExists:
+		inner, args := leafSQL(catalog.Filter{Key: f.Key, Op: catalog.OpExists})
+		return "NOT " + inner, args
+	case catalog.OpPrefix:
+		like := escapeLike(strings.ToLower(f.Prefix)) + "%"
+		if typ, ok := strings.CutPrefix(key, "relations."); ok {
+			return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ? AND r.target_key LIKE ? ESCAPE '\\')", []any{typ, like}
+		}
+		return "e.id IN (SELECT entity_id FROM search WHERE key = ? AND value LIKE ? ESCAPE '\\')", []any{key, like}
+	case catalog.OpExists:
+		if typ, ok := strings.CutPrefix(key, "relations."); ok {
+			return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ?)", []any{typ}
+		}
+		return "e.id IN (SELECT entity_id FROM search WHERE key = ?)", []any{key}
+	}
+	vals := lowerAll(f.Values)
+	if len(vals) == 0 {
+		return "1=0", nil
+	}
 	switch {
-	case key == "kind" && len(vals) > 0:
+	case key == "kind":
 		return "e.kind IN (" + placeholders(len(vals)) + ")", vals
-	case key == "metadata.namespace" && len(vals) > 0:
+	case key == "metadata.namespace":
 		return "e.namespace IN (" + placeholders(len(vals)) + ")", vals
 	case strings.HasPrefix(key, "relations."):
 		typ := strings.TrimPrefix(key, "relations.")
-		if len(vals) == 0 {
-			return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ?)", []any{typ}
-		}
 		return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ? AND r.target_key IN (" + placeholders(len(vals)) + "))", append([]any{typ}, vals...)
-	case len(vals) == 0:
-		return "e.id IN (SELECT entity_id FROM search WHERE key = ?)", []any{key}
 	default:
 		return "e.id IN (SELECT entity_id FROM search WHERE key = ? AND value IN (" + placeholders(len(vals)) + "))", append([]any{key}, vals...)
 	}

@@ -37,12 +37,13 @@ func checkKey(param, key string) error {
 
 // parseFilter reads Backstage's filter parameters: each parameter is one
 // alternative; inside it, comma-separated key=value statements must all
-// hold, and values given for the same key are alternatives.
+// hold, values given for the same key are alternatives, and a bare key
+// means the key exists.
 func parseFilter(values []string) (catalog.Filter, error) {
-	var f catalog.Filter
+	var alternatives []catalog.Filter
 	total := 0
 	for _, raw := range values {
-		var set catalog.FilterSet
+		var leaves []catalog.Filter
 		byKey := map[string]int{}
 		for _, stmt := range strings.Split(raw, ",") {
 			stmt = strings.TrimSpace(stmt)
@@ -51,31 +52,38 @@ func parseFilter(values []string) (catalog.Filter, error) {
 			}
 			total++
 			if total > maxFilterStatements {
-				return f, inputError("filter", fmt.Sprintf("more than %d filter statements", maxFilterStatements))
+				return catalog.Filter{}, inputError("filter", fmt.Sprintf("more than %d filter statements", maxFilterStatements))
 			}
 			key, value, hasValue := strings.Cut(stmt, "=")
 			key = strings.TrimSpace(key)
 			if key == "" {
-				return f, inputError("filter", fmt.Sprintf("'%s' is not a valid statement (expected a string on the form a=b or a= or a)", stmt))
+				return catalog.Filter{}, inputError("filter", fmt.Sprintf("'%s' is not a valid statement (expected a string on the form a=b or a= or a)", stmt))
 			}
 			if err := checkKey("filter", key); err != nil {
-				return f, err
+				return catalog.Filter{}, err
 			}
 			idx, ok := byKey[key]
 			if !ok {
-				idx = len(set.Conditions)
+				idx = len(leaves)
 				byKey[key] = idx
-				set.Conditions = append(set.Conditions, catalog.Condition{Key: key})
+				leaves = append(leaves, catalog.Filter{Key: key, Op: catalog.OpExists})
 			}
 			if hasValue {
-				set.Conditions[idx].Values = append(set.Conditions[idx].Values, strings.TrimSpace(value))
+				leaves[idx].Op = catalog.OpIn
+				leaves[idx].Values = append(leaves[idx].Values, strings.TrimSpace(value))
 			}
 		}
-		if len(set.Conditions) > 0 {
-			f.AnyOf = append(f.AnyOf, set)
+		if len(leaves) > 0 {
+			alternatives = append(alternatives, catalog.Filter{All: leaves})
 		}
 	}
-	return f, nil
+	switch len(alternatives) {
+	case 0:
+		return catalog.Filter{}, nil
+	case 1:
+		return alternatives[0], nil
+	}
+	return catalog.Filter{Any: alternatives}, nil
 }
 
 // parseFields reads fields=a,b&fields=c.
@@ -173,35 +181,46 @@ func intParam(q url.Values, name string, def int) (int, error) {
 
 // queryCursor is what by-query's opaque cursor carries: the whole query
 // and where the page starts. It is checked like fresh input when it comes
-// back, so a forged cursor can do no more than the parameters could.
+// back, so a forged cursor can do no more than the parameters could. A
+// predicate query travels under "query", which is how Backstage's client
+// knows to send the next page to POST /entities/by-query.
 type queryCursor struct {
-	Filter     []string `json:"f,omitempty"`
-	Order      []string `json:"o,omitempty"`
-	FullText   string   `json:"t,omitempty"`
-	FullFields []string `json:"tf,omitempty"`
-	Offset     int      `json:"off"`
-	TotalItems int      `json:"n"`
-	IsPrevious bool     `json:"p,omitempty"`
+	Filter       []string        `json:"f,omitempty"`
+	Query        json.RawMessage `json:"query,omitempty"`
+	Order        []string        `json:"o,omitempty"` // "field,asc" or "field,desc"
+	FullText     string          `json:"t,omitempty"`
+	FullFields   []string        `json:"tf,omitempty"`
+	Offset       int             `json:"off"`
+	TotalItems   int             `json:"n"`
+	ExcludeTotal bool            `json:"x,omitempty"`
+	IsPrevious   bool            `json:"p,omitempty"`
 }
 
-func encodeCursor(c queryCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c queryCursor) string { return encodeOpaque(c) }
 
 func decodeCursor(s string) (queryCursor, error) {
 	var c queryCursor
-	if len(s) > 16<<10 {
-		return c, inputError("cursor", "is too long")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return c, inputError("cursor", "is malformed")
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.Offset < 0 {
+	if _, err := decodeOpaque(s, &c); err != nil || c.Offset < 0 {
 		return c, inputError("cursor", "is malformed")
 	}
 	return c, nil
+}
+
+// encodeOpaque and decodeOpaque carry small cursors as base64 JSON.
+func encodeOpaque(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeOpaque(s string, v any) ([]byte, error) {
+	if len(s) > 16<<10 {
+		return nil, inputError("cursor", "is too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	return b, dec.Decode(v)
 }

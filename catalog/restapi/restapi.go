@@ -64,19 +64,24 @@ func New(store catalog.Store, processor *catalog.Processor, refresher Refresher,
 func (a *API) Register(g *echo.Group) {
 	g.GET("/entities", a.getEntities)
 	g.GET("/entities/by-query", a.queryEntities)
+	g.POST("/entities/by-query", a.queryEntitiesByPredicate, requireJSON)
 	g.POST("/entities/by-refs", a.entitiesByRefs, requireJSON)
 	g.GET("/entities/by-uid/:uid", a.entityByUID)
 	g.DELETE("/entities/by-uid/:uid", a.deleteEntityByUID)
 	g.GET("/entities/by-name/:kind/:namespace/:name", a.entityByName)
 	g.GET("/entities/by-name/:kind/:namespace/:name/ancestry", a.ancestry)
 	g.GET("/entity-facets", a.facets)
+	g.POST("/entity-facets", a.facetsByPredicate, requireJSON)
 	g.POST("/locations", a.createLocation, requireJSON)
 	g.GET("/locations", a.listLocations)
+	g.POST("/locations/by-query", a.queryLocations, requireJSON)
 	g.GET("/locations/:id", a.getLocation)
+	g.PUT("/locations/:id", a.updateLocation, requireJSON)
 	g.DELETE("/locations/:id", a.deleteLocation)
 	g.GET("/locations/by-entity/:kind/:namespace/:name", a.locationByEntity)
 	g.POST("/refresh", a.refresh, requireJSON)
 	g.POST("/validate-entity", a.validateEntity, requireJSON)
+	g.POST("/analyze-location", a.analyzeLocation, requireJSON)
 }
 
 // requireJSON refuses bodies that are not JSON with 415: a form post from
@@ -191,48 +196,44 @@ func (a *API) getEntities(c echo.Context) error {
 func (a *API) streamAll(c echo.Context, q catalog.EntityQuery, fields []string) error {
 	const chunk = 1000
 	resp := c.Response()
-	resp.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	first := true
 	var buf bytes.Buffer
+	written := 0
 	for {
 		q.Limit = chunk
 		page, err := a.store.QueryEntities(c.Request().Context(), q)
 		if err != nil {
-			if first {
+			if !resp.Committed {
 				return err
 			}
 			a.log.Error("stream entities", "err", err)
 			return nil // the response has started; the client sees a truncated body
 		}
 		buf.Reset()
-		if first {
+		if !resp.Committed {
+			resp.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+			resp.WriteHeader(http.StatusOK)
 			buf.WriteByte('[')
 		}
 		for _, e := range page.Items {
-			if !first {
+			if written > 0 {
 				buf.WriteByte(',')
 			}
-			first = false
+			written++
 			if err := writeEntity(&buf, e, fields); err != nil {
 				return err
 			}
 		}
-		if !resp.Committed {
-			resp.WriteHeader(http.StatusOK)
+		if len(page.Items) < chunk {
+			buf.WriteByte(']')
 		}
 		if _, err := resp.Write(buf.Bytes()); err != nil {
 			return nil
 		}
 		if len(page.Items) < chunk {
-			break
+			return nil
 		}
 		q.Offset += chunk
 	}
-	if first {
-		_, _ = resp.Write([]byte("["))
-	}
-	_, _ = resp.Write([]byte("]"))
-	return nil
 }
 
 // queryResponse is by-query's answer.
@@ -247,7 +248,7 @@ type pageInfo struct {
 	PrevCursor string `json:"prevCursor,omitempty"`
 }
 
-// GET /entities/by-query?filter=&fields=&orderField=&fullTextFilterTerm=&fullTextFilterFields=&limit=&offset=&cursor=
+// GET /entities/by-query?filter=&fields=&orderField=&fullTextFilterTerm=&fullTextFilterFields=&limit=&offset=&totalItems=&cursor=
 func (a *API) queryEntities(c echo.Context) error {
 	q := c.QueryParams()
 	fields, err := parseFields(q["fields"])
@@ -258,7 +259,6 @@ func (a *API) queryEntities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit = a.capLimit(limit)
 	var cur queryCursor
 	if raw := q.Get("cursor"); raw != "" {
 		if cur, err = decodeCursor(raw); err != nil {
@@ -273,8 +273,98 @@ func (a *API) queryEntities(c echo.Context) error {
 		if ff := q.Get("fullTextFilterFields"); ff != "" {
 			cur.FullFields = strings.Split(ff, ",")
 		}
+		if cur.ExcludeTotal, err = totalItemsParam(q.Get("totalItems")); err != nil {
+			return err
+		}
 	}
+	return a.runQuery(c, cur, limit, fields)
+}
+
+func totalItemsParam(v string) (exclude bool, err error) {
+	switch v {
+	case "", "include":
+		return false, nil
+	case "exclude":
+		return true, nil
+	}
+	return false, inputError("totalItems", fmt.Sprintf("%q must be include or exclude", v))
+}
+
+// POST /entities/by-query {query, limit, offset, orderBy, fullTextFilter, fields, totalItems, cursor}
+func (a *API) queryEntitiesByPredicate(c echo.Context) error {
+	var body struct {
+		Cursor         string          `json:"cursor"`
+		Query          json.RawMessage `json:"query"`
+		Limit          *int            `json:"limit"`
+		Offset         *int            `json:"offset"`
+		OrderBy        []orderSpec     `json:"orderBy"`
+		FullTextFilter *struct {
+			Term   string   `json:"term"`
+			Fields []string `json:"fields"`
+		} `json:"fullTextFilter"`
+		Fields     []string `json:"fields"`
+		TotalItems string   `json:"totalItems"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	fields, err := parseFields(body.Fields)
+	if err != nil {
+		return err
+	}
+	limit := a.cfg.DefaultPageSize
+	if body.Limit != nil {
+		if *body.Limit < 0 {
+			return inputError("limit", "must be a non-negative integer")
+		}
+		limit = *body.Limit
+	}
+	var cur queryCursor
+	if body.Cursor != "" {
+		if cur, err = decodeCursor(body.Cursor); err != nil {
+			return err
+		}
+	} else {
+		cur.Query = body.Query
+		if body.Offset != nil {
+			if *body.Offset < 0 {
+				return inputError("offset", "must be a non-negative integer")
+			}
+			cur.Offset = *body.Offset
+		}
+		for i, o := range body.OrderBy {
+			if o.Order != "" && o.Order != "asc" && o.Order != "desc" {
+				return inputError(fmt.Sprintf("orderBy[%d].order", i), "must be asc or desc")
+			}
+			dir := o.Order
+			if dir == "" {
+				dir = "asc"
+			}
+			cur.Order = append(cur.Order, o.Field+","+dir)
+		}
+		if ft := body.FullTextFilter; ft != nil {
+			cur.FullText, cur.FullFields = strings.TrimSpace(ft.Term), ft.Fields
+		}
+		if cur.ExcludeTotal, err = totalItemsParam(body.TotalItems); err != nil {
+			return err
+		}
+	}
+	return a.runQuery(c, cur, limit, fields)
+}
+
+type orderSpec struct {
+	Field string `json:"field"`
+	Order string `json:"order"`
+}
+
+// runQuery answers one page of a by-query request, GET or POST alike.
+func (a *API) runQuery(c echo.Context, cur queryCursor, limit int, fields []string) error {
+	limit = a.capLimit(limit)
 	filter, err := parseFilter(cur.Filter)
+	if err != nil {
+		return err
+	}
+	predicate, err := parsePredicate("query", cur.Query)
 	if err != nil {
 		return err
 	}
@@ -294,11 +384,23 @@ func (a *API) queryEntities(c echo.Context) error {
 		}
 		ft = &catalog.FullTextFilter{Term: cur.FullText, Fields: cur.FullFields}
 	}
-	page, err := a.store.QueryEntities(c.Request().Context(), catalog.EntityQuery{
-		Filter: filter, FullText: ft, Order: order, Offset: cur.Offset, Limit: limit, Count: true,
-	})
+	query := catalog.EntityQuery{Filter: catalog.And(filter, predicate), FullText: ft, Order: order, Offset: cur.Offset, Limit: limit, Count: !cur.ExcludeTotal}
+	if cur.ExcludeTotal {
+		query.Limit = limit + 1 // one more tells whether a next page exists
+	}
+	page, err := a.store.QueryEntities(c.Request().Context(), query)
 	if err != nil {
 		return err
+	}
+	more := false
+	if cur.ExcludeTotal {
+		more = len(page.Items) > limit
+		if more {
+			page.Items = page.Items[:limit]
+		}
+		page.Total = 0
+	} else {
+		more = cur.Offset+len(page.Items) < page.Total
 	}
 	resp := queryResponse{Items: make([]json.RawMessage, 0, len(page.Items)), TotalItems: page.Total}
 	var buf bytes.Buffer
@@ -309,12 +411,12 @@ func (a *API) queryEntities(c echo.Context) error {
 		}
 		resp.Items = append(resp.Items, json.RawMessage(slices.Clone(buf.Bytes())))
 	}
-	if cur.Offset+len(page.Items) < page.Total {
+	if more && limit > 0 {
 		next := cur
 		next.Offset, next.TotalItems, next.IsPrevious = cur.Offset+limit, page.Total, false
 		resp.PageInfo.NextCursor = encodeCursor(next)
 	}
-	if cur.Offset > 0 {
+	if cur.Offset > 0 && limit > 0 {
 		prev := cur
 		prev.Offset, prev.TotalItems, prev.IsPrevious = max(0, cur.Offset-limit), page.Total, true
 		resp.PageInfo.PrevCursor = encodeCursor(prev)
@@ -325,8 +427,9 @@ func (a *API) queryEntities(c echo.Context) error {
 // POST /entities/by-refs {entityRefs, fields}
 func (a *API) entitiesByRefs(c echo.Context) error {
 	var body struct {
-		EntityRefs []string `json:"entityRefs"`
-		Fields     []string `json:"fields"`
+		EntityRefs []string        `json:"entityRefs"`
+		Fields     []string        `json:"fields"`
+		Query      json.RawMessage `json:"query"`
 	}
 	if err := bindJSON(c, &body); err != nil {
 		return err
@@ -345,6 +448,11 @@ func (a *API) entitiesByRefs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	predicate, err := parsePredicate("query", body.Query)
+	if err != nil {
+		return err
+	}
+	filter = catalog.And(filter, predicate)
 	keys := make([]string, len(body.EntityRefs))
 	for i, s := range body.EntityRefs {
 		ref, err := catalog.ParseRef(s, catalog.RefDefaults{})
@@ -388,11 +496,7 @@ func (a *API) applyFilter(ctx context.Context, items []*catalog.StoredEntity, fi
 	if len(uids) == 0 {
 		return nil
 	}
-	narrowed := catalog.Filter{}
-	for _, set := range filter.AnyOf {
-		set.Conditions = append(slices.Clone(set.Conditions), catalog.Condition{Key: "metadata.uid", Values: uids})
-		narrowed.AnyOf = append(narrowed.AnyOf, set)
-	}
+	narrowed := catalog.And(filter, catalog.Filter{Key: "metadata.uid", Values: uids})
 	page, err := a.store.QueryEntities(ctx, catalog.EntityQuery{Filter: narrowed})
 	if err != nil {
 		return err
@@ -465,10 +569,8 @@ func (a *API) deleteEntityByUID(c echo.Context) error {
 
 // GET /entities/by-name/:kind/:namespace/:name/ancestry
 //
-// Pont records the location an entity came from (its managed-by-location
-// annotation) and the registered location it was found through; the
-// ancestry is the entity, the Location entity that was read for it, and the
-// registered location's own entity.
+// The ancestry follows the Location entities that led to the entity, up to
+// the Location entity of the registered location.
 func (a *API) ancestry(c echo.Context) error {
 	ref, err := refFromPath(c)
 	if err != nil {
@@ -486,31 +588,52 @@ func (a *API) ancestry(c echo.Context) error {
 		Entity           json.RawMessage `json:"entity"`
 		ParentEntityRefs []string        `json:"parentEntityRefs"`
 	}
-	var entity catalog.Entity
-	if err := json.Unmarshal(e.Body, &entity); err != nil {
-		return err
-	}
-	self := entity.Ref().String()
+	var items []item
 	var buf bytes.Buffer
-	renderEntity(&buf, e)
-	items := []item{{Entity: slices.Clone(buf.Bytes()), ParentEntityRefs: []string{}}}
-	origin := entity.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation]
-	if typ, target, ok := strings.Cut(origin, ":"); ok {
-		root := catalog.GeneratedLocationEntity(catalog.Location{Type: typ, Target: target}).Ref()
-		if root.String() != self {
-			if re, err := a.store.EntityByKey(ctx, root.Key()); err == nil {
-				items[0].ParentEntityRefs = []string{root.String()}
-				buf.Reset()
-				renderEntity(&buf, re)
-				items = append(items, item{Entity: slices.Clone(buf.Bytes()), ParentEntityRefs: []string{}})
+	// The root of the answer is the entity asked for; items walk up from it.
+	rootRef := refOfStored(e)
+	seen := map[string]bool{}
+	for hops := 0; e != nil && hops < 32 && !seen[e.Key]; hops++ {
+		seen[e.Key] = true
+		buf.Reset()
+		renderEntity(&buf, e)
+		it := item{Entity: slices.Clone(buf.Bytes()), ParentEntityRefs: []string{}}
+		var parent *catalog.StoredEntity
+		if e.Parent != "" {
+			if pref, err := catalog.ParseRef(e.Parent, catalog.RefDefaults{}); err == nil {
+				parent, err = a.store.EntityByKey(ctx, pref.Key())
+				if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+					return err
+				}
+				if parent != nil {
+					it.ParentEntityRefs = []string{e.Parent}
+				}
 			}
 		}
-	}
-	rootRef := self
-	if len(items) > 1 {
-		rootRef = items[0].ParentEntityRefs[0]
+		items = append(items, it)
+		e = parent
 	}
 	return c.JSON(http.StatusOK, map[string]any{"rootEntityRef": rootRef, "items": items})
+}
+
+// refOfStored formats a stored entity's ref as written (its key is
+// lower-cased throughout).
+func refOfStored(e *catalog.StoredEntity) string {
+	var head struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(e.Body, &head); err != nil {
+		return e.Key
+	}
+	ns := head.Metadata.Namespace
+	if ns == "" {
+		ns = catalog.DefaultNamespace
+	}
+	return catalog.Ref{Kind: head.Kind, Namespace: ns, Name: head.Metadata.Name}.String()
 }
 
 // GET /entity-facets?facet=&filter=
@@ -520,7 +643,26 @@ func (a *API) facets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	facets := q["facet"]
+	return a.answerFacets(c, filter, q["facet"])
+}
+
+// POST /entity-facets {facets, query}
+func (a *API) facetsByPredicate(c echo.Context) error {
+	var body struct {
+		Facets []string        `json:"facets"`
+		Query  json.RawMessage `json:"query"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	filter, err := parsePredicate("query", body.Query)
+	if err != nil {
+		return err
+	}
+	return a.answerFacets(c, filter, body.Facets)
+}
+
+func (a *API) answerFacets(c echo.Context, filter catalog.Filter, facets []string) error {
 	if len(facets) == 0 {
 		return inputError("facet", "at least one facet is required")
 	}
@@ -537,161 +679,6 @@ func (a *API) facets(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"facets": out})
-}
-
-// locationSpec is a location as the API names it.
-type locationSpec struct {
-	Type   string `json:"type"`
-	Target string `json:"target"`
-}
-
-func (a *API) checkLocation(spec locationSpec) error {
-	if spec.Type == "" {
-		return inputError("type", "is required")
-	}
-	if spec.Target == "" {
-		return inputError("target", "is required")
-	}
-	if !slices.Contains(a.cfg.AllowedLocationTypes, spec.Type) {
-		return inputError("type", fmt.Sprintf("location type %q may not be registered through the API (allowed: %s)", spec.Type, strings.Join(a.cfg.AllowedLocationTypes, ", ")))
-	}
-	return a.processor.Reader().CheckTarget(spec.Type, spec.Target)
-}
-
-// POST /locations?dryRun=true {type, target}
-func (a *API) createLocation(c echo.Context) error {
-	var spec locationSpec
-	if err := bindJSON(c, &spec); err != nil {
-		return err
-	}
-	if err := a.checkLocation(spec); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	dryRun := c.QueryParam("dryRun") == "true"
-	existing, err := a.store.LocationByTarget(ctx, spec.Type, spec.Target)
-	exists := err == nil
-	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return err
-	}
-	if dryRun {
-		loc := catalog.Location{ID: "dry-run", Type: spec.Type, Target: spec.Target}
-		if exists {
-			loc = existing
-		}
-		res, err := a.processor.DryRun(ctx, loc)
-		if err != nil {
-			return err
-		}
-		if len(res.Errors) > 0 {
-			return inputError(firstField(res.Errors), catalog.DescribeError(res.Errors[0]))
-		}
-		return c.JSON(http.StatusCreated, map[string]any{"location": loc, "entities": nonNil(res.Entities), "exists": exists})
-	}
-	if exists {
-		return conflict(fmt.Sprintf("Location %s:%s already exists", spec.Type, spec.Target))
-	}
-	loc, err := a.store.CreateLocation(ctx, catalog.Location{Type: spec.Type, Target: spec.Target, Origin: "api"})
-	if errors.Is(err, catalog.ErrAlreadyExists) {
-		return conflict(fmt.Sprintf("Location %s:%s already exists", spec.Type, spec.Target))
-	}
-	if err != nil {
-		return err
-	}
-	a.refresher.Trigger(loc.ID)
-	gen := catalog.GeneratedLocationEntity(loc)
-	return c.JSON(http.StatusCreated, map[string]any{"location": loc, "entities": []*catalog.Entity{gen}})
-}
-
-func nonNil(es []*catalog.Entity) []*catalog.Entity {
-	if es == nil {
-		return []*catalog.Entity{}
-	}
-	return es
-}
-
-func firstField(errs []catalog.ProcessingError) string {
-	if errs[0].Field != "" {
-		return errs[0].Field
-	}
-	return "target"
-}
-
-type locationItem struct {
-	Data catalog.Location `json:"data"`
-}
-
-// GET /locations
-func (a *API) listLocations(c echo.Context) error {
-	ls, err := a.store.Locations(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	out := make([]locationItem, len(ls))
-	for i, l := range ls {
-		out[i] = locationItem{Data: l}
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// GET /locations/:id
-func (a *API) getLocation(c echo.Context) error {
-	l, err := a.store.Location(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("Found no location with ID %s", c.Param("id")))
-	}
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
-}
-
-// DELETE /locations/:id
-func (a *API) deleteLocation(c echo.Context) error {
-	id := c.Param("id")
-	l, err := a.store.Location(c.Request().Context(), id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("Found no location with ID %s", id))
-	}
-	if err != nil {
-		return err
-	}
-	if l.Origin == "config" {
-		return &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: fmt.Sprintf("location %s comes from configuration; remove it there", id)}
-	}
-	if err := a.store.DeleteLocation(c.Request().Context(), id); err != nil {
-		return err
-	}
-	a.refresher.Trigger(id)
-	return c.NoContent(http.StatusNoContent)
-}
-
-// GET /locations/by-entity/:kind/:namespace/:name
-func (a *API) locationByEntity(c echo.Context) error {
-	ref, err := refFromPath(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	provider, err := a.store.ProviderOf(ctx, ref.Key())
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("No entity %s", ref))
-	}
-	if err != nil {
-		return err
-	}
-	id, ok := strings.CutPrefix(provider, "location:")
-	if !ok {
-		return notFound(fmt.Sprintf("Entity %s does not come from a location", ref))
-	}
-	l, err := a.store.Location(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("No location for entity %s", ref))
-	}
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
 }
 
 // POST /refresh {entityRef}

@@ -31,6 +31,8 @@ const (
 	FieldProvider = "provider"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
+	// FieldParentRef holds the string denoting the parent_ref field in the database.
+	FieldParentRef = "parent_ref"
 	// FieldOrphan holds the string denoting the orphan field in the database.
 	FieldOrphan = "orphan"
 	// FieldHasErrors holds the string denoting the has_errors field in the database.
@@ -55,6 +57,7 @@ var Columns = []string{
 	FieldHash,
 	FieldProvider,
 	FieldSource,
+	FieldParentRef,
 	FieldOrphan,
 	FieldHasErrors,
 	FieldCreatedAt,
@@ -86,6 +89,8 @@ var (
 	ProviderValidator func(string) error
 	// DefaultSource holds the default value on creation for the "source" field.
 	DefaultSource string
+	// DefaultParentRef holds the default value on creation for the "parent_ref" field.
+	DefaultParentRef string
 	// DefaultOrphan holds the default value on creation for the "orphan" field.
 	DefaultOrphan bool
 	// DefaultHasErrors holds the default value on creation for the "has_errors" field.
@@ -144,6 +149,11 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // BySource orders the results by the source field.
 func BySource(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSource, opts...).ToFunc()
+}
+
+// ByParentRef orders the results by the parent_ref field.
+func ByParentRef(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentRef, opts...).ToFunc()
 }
 
 // ByOrphan orders the results by the orphan field.

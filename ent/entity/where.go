@@ -109,6 +109,11 @@ func Source(v string) predicate.Entity {
 	return predicate.Entity(sql.FieldEQ(FieldSource, v))
 }
 
+// ParentRef applies equality check predicate on the "parent_ref" field. It's identical to ParentRefEQ.
+func ParentRef(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldEQ(FieldParentRef, v))
+}
+
 // Orphan applies equality check predicate on the "orphan" field. It's identical to OrphanEQ.
 func Orphan(v bool) predicate.Entity {
 	return predicate.Entity(sql.FieldEQ(FieldOrphan, v))
@@ -687,6 +692,71 @@ func SourceEqualFold(v string) predicate.Entity {
 // SourceContainsFold applies the ContainsFold predicate on the "source" field.
 func SourceContainsFold(v string) predicate.Entity {
 	return predicate.Entity(sql.FieldContainsFold(FieldSource, v))
+}
+
+// ParentRefEQ applies the EQ predicate on the "parent_ref" field.
+func ParentRefEQ(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldEQ(FieldParentRef, v))
+}
+
+// ParentRefNEQ applies the NEQ predicate on the "parent_ref" field.
+func ParentRefNEQ(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldNEQ(FieldParentRef, v))
+}
+
+// ParentRefIn applies the In predicate on the "parent_ref" field.
+func ParentRefIn(vs ...string) predicate.Entity {
+	return predicate.Entity(sql.FieldIn(FieldParentRef, vs...))
+}
+
+// ParentRefNotIn applies the NotIn predicate on the "parent_ref" field.
+func ParentRefNotIn(vs ...string) predicate.Entity {
+	return predicate.Entity(sql.FieldNotIn(FieldParentRef, vs...))
+}
+
+// ParentRefGT applies the GT predicate on the "parent_ref" field.
+func ParentRefGT(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldGT(FieldParentRef, v))
+}
+
+// ParentRefGTE applies the GTE predicate on the "parent_ref" field.
+func ParentRefGTE(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldGTE(FieldParentRef, v))
+}
+
+// ParentRefLT applies the LT predicate on the "parent_ref" field.
+func ParentRefLT(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldLT(FieldParentRef, v))
+}
+
+// ParentRefLTE applies the LTE predicate on the "parent_ref" field.
+func ParentRefLTE(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldLTE(FieldParentRef, v))
+}
+
+// ParentRefContains applies the Contains predicate on the "parent_ref" field.
+func ParentRefContains(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldContains(FieldParentRef, v))
+}
+
+// ParentRefHasPrefix applies the HasPrefix predicate on the "parent_ref" field.
+func ParentRefHasPrefix(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldHasPrefix(FieldParentRef, v))
+}
+
+// ParentRefHasSuffix applies the HasSuffix predicate on the "parent_ref" field.
+func ParentRefHasSuffix(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldHasSuffix(FieldParentRef, v))
+}
+
+// ParentRefEqualFold applies the EqualFold predicate on the "parent_ref" field.
+func ParentRefEqualFold(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldEqualFold(FieldParentRef, v))
+}
+
+// ParentRefContainsFold applies the ContainsFold predicate on the "parent_ref" field.
+func ParentRefContainsFold(v string) predicate.Entity {
+	return predicate.Entity(sql.FieldContainsFold(FieldParentRef, v))
 }
 
 // OrphanEQ applies the EQ predicate on the "orphan" field.

@@ -21,6 +21,7 @@ var (
 		{Name: "hash", Type: field.TypeString},
 		{Name: "provider", Type: field.TypeString},
 		{Name: "source", Type: field.TypeString, Default: ""},
+		{Name: "parent_ref", Type: field.TypeString, Default: ""},
 		{Name: "orphan", Type: field.TypeBool, Default: false},
 		{Name: "has_errors", Type: field.TypeBool, Default: false},
 		{Name: "created_at", Type: field.TypeTime},

@@ -40,6 +40,7 @@ func (Entity) Fields() []ent.Field {
 		field.String("hash").Comment("content hash of the descriptor as the provider emitted it: an unchanged hash skips the write"),
 		field.String("provider").NotEmpty().Comment("key of the provider that owns the entity, e.g. location:<id>"),
 		field.String("source").Default("").Comment("where the provider read the descriptor (file:/path or a URL), for delta updates of one file"),
+		field.String("parent_ref").Default("").Comment("the Location entity whose target led to this entity, for ancestry"),
 		field.Bool("orphan").Default(false).Comment("the provider no longer emits it and the orphan policy keeps it"),
 		field.Bool("has_errors").Default(false).Comment("processing errors are stored for this entity"),
 		field.Time("created_at").Default(time.Now).Immutable(),

@@ -2,7 +2,7 @@
 -- The catalog: entities, their relations and search rows, locations,
 -- processing errors and provider refresh state. Mirrors ent/schema; the
 -- storage conformance suite fails when the two drift apart.
-CREATE TABLE "entities" ("id" character varying NOT NULL, "ref_key" character varying NOT NULL, "kind" character varying NOT NULL, "namespace" character varying NOT NULL, "name" character varying NOT NULL, "body" bytea NOT NULL, "etag" character varying NOT NULL, "hash" character varying NOT NULL, "provider" character varying NOT NULL, "source" character varying NOT NULL DEFAULT '', "orphan" boolean NOT NULL DEFAULT false, "has_errors" boolean NOT NULL DEFAULT false, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "entities" ("id" character varying NOT NULL, "ref_key" character varying NOT NULL, "kind" character varying NOT NULL, "namespace" character varying NOT NULL, "name" character varying NOT NULL, "body" bytea NOT NULL, "etag" character varying NOT NULL, "hash" character varying NOT NULL, "provider" character varying NOT NULL, "source" character varying NOT NULL DEFAULT '', "parent_ref" character varying NOT NULL DEFAULT '', "orphan" boolean NOT NULL DEFAULT false, "has_errors" boolean NOT NULL DEFAULT false, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, PRIMARY KEY ("id"));
 CREATE UNIQUE INDEX "entities_ref_key_key" ON "entities" ("ref_key");
 CREATE INDEX "entity_kind_ref_key" ON "entities" ("kind", "ref_key");
 CREATE INDEX "entity_provider_source" ON "entities" ("provider", "source");

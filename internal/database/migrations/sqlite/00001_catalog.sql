@@ -2,7 +2,7 @@
 -- The catalog: entities, their relations and search rows, locations,
 -- processing errors and provider refresh state. Mirrors ent/schema; the
 -- storage conformance suite fails when the two drift apart.
-CREATE TABLE `entities` (`id` text NOT NULL, `ref_key` text NOT NULL, `kind` text NOT NULL, `namespace` text NOT NULL, `name` text NOT NULL, `body` blob NOT NULL, `etag` text NOT NULL, `hash` text NOT NULL, `provider` text NOT NULL, `source` text NOT NULL DEFAULT (''), `orphan` bool NOT NULL DEFAULT (false), `has_errors` bool NOT NULL DEFAULT (false), `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, PRIMARY KEY (`id`));
+CREATE TABLE `entities` (`id` text NOT NULL, `ref_key` text NOT NULL, `kind` text NOT NULL, `namespace` text NOT NULL, `name` text NOT NULL, `body` blob NOT NULL, `etag` text NOT NULL, `hash` text NOT NULL, `provider` text NOT NULL, `source` text NOT NULL DEFAULT (''), `parent_ref` text NOT NULL DEFAULT (''), `orphan` bool NOT NULL DEFAULT (false), `has_errors` bool NOT NULL DEFAULT (false), `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, PRIMARY KEY (`id`));
 CREATE UNIQUE INDEX `entities_ref_key_key` ON `entities` (`ref_key`);
 CREATE INDEX `entity_kind_ref_key` ON `entities` (`kind`, `ref_key`);
 CREATE INDEX `entity_provider_source` ON `entities` (`provider`, `source`);
