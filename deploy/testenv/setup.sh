@@ -251,7 +251,20 @@ build_image() {
   done
 }
 
+# Node and npm run the published @backstage/catalog-client against Pont.
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    log "node: $(node --version), npm $(npm --version)"
+    return
+  fi
+  log "node: installing Debian's nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q nodejs npm >/dev/null ||
+    { "${SUDO[@]}" apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q nodejs npm >/dev/null; } ||
+    die "cannot install nodejs and npm"
+}
+
 install_packages
 start_dockerd
 build_image
-log "ready: docker engine up, image $IMAGE present"
+ensure_node
+log "ready: docker engine up, image $IMAGE present, node available"

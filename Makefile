@@ -1,0 +1,54 @@
+# Pont: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is what those two call, plus benchmarks and fuzzing.
+
+GO        ?= go
+BIN       := bin/pont
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+FUZZTIME  ?= 10m
+
+.PHONY: run build test test-deps check-generated vet unit generate fuzz bench clean
+
+## run: build Pont and serve the demo catalog on http://127.0.0.1:7007
+run: build
+	$(BIN) serve --config deploy/pont.demo.yaml
+
+## build: the pont binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pont
+
+## test: install and start what the tests need, then run every test
+test: test-deps check-generated vet
+	PONT_REQUIRE_DOCKER=1 $(GO) test -count=1 -timeout 30m ./...
+
+## test-deps: Docker engine, the local PostgreSQL image, Node for the client check
+test-deps:
+	deploy/testenv/setup.sh
+
+## check-generated: generated code must match its sources
+check-generated:
+	$(GO) generate ./...
+	@git diff --exit-code --stat -- ent graph 2>/dev/null || { echo "generated code is out of date: run go generate ./... and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- ent graph)" || { git status --porcelain -- ent graph; echo "go generate created files that are not committed"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^ent/'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '^ent/'); echo "gofmt needed"; exit 1; }
+
+## unit: the fast tests only (no Docker, no npm)
+unit:
+	$(GO) test -short ./...
+
+generate:
+	$(GO) generate ./...
+
+## fuzz: fuzz the descriptor parser for FUZZTIME (default 10m)
+fuzz:
+	$(GO) test ./catalog -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -parallel 1
+
+## bench: the catalog benchmark of docs/benchmarks.md (SQLite and PostgreSQL)
+bench: build test-deps
+	deploy/bench/run.sh
+
+clean:
+	rm -rf bin .pont
