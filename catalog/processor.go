@@ -339,6 +339,7 @@ func (p *Processor) RefreshSources(ctx context.Context, l Location, paths []stri
 		},
 		Errors:      c.errs,
 		SkipOrphans: c.sourceFailed,
+		Replayable:  true,
 		KeepOrphans: p.cfg.KeepOrphans,
 		ErrorKey:    GeneratedLocationEntity(l).Ref().Key(),
 	}

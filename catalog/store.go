@@ -85,8 +85,14 @@ type Mutation struct {
 	// SkipOrphans leaves unseen entities alone, because a source could not
 	// be read and its entities are unknown this time.
 	SkipOrphans bool
-	// Err, when set after Entities is drained, aborts the mutation: nothing
-	// of it is written. Readers use it for failures met mid-stream.
+	// Replayable says Entities can be ranged over again, so the store may
+	// retry the whole mutation after a transient conflict (a serialization
+	// failure, a deadlock, or a concurrent insert of the same ref).
+	Replayable bool
+	// Err, when set, is called once Entities is drained; an error aborts
+	// the mutation and nothing of it is written. A streaming reader uses it
+	// to report a failure met mid-stream, and may fill Errors and
+	// SkipOrphans up to that moment, since the store reads them only after.
 	Err func() error
 }
 

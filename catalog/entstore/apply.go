@@ -27,12 +27,19 @@ type known struct {
 // the provider's entities it did not emit are deleted or flagged orphan.
 func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyResult, error) {
 	var res catalog.ApplyResult
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res = catalog.ApplyResult{}
-		a := &applier{s: s, tx: tx, m: m, res: &res, seen: map[string]bool{}}
-		return a.run(ctx)
-	})
-	return res, err
+	once := func() error {
+		return s.inTxOnce(ctx, func(tx *sql.Tx) error {
+			res = catalog.ApplyResult{}
+			a := &applier{s: s, tx: tx, m: m, res: &res, seen: map[string]bool{}}
+			return a.run(ctx)
+		})
+	}
+	if !m.Replayable {
+		// A stream can be read once: a conflict fails the mutation and the
+		// provider's next refresh converges.
+		return res, once()
+	}
+	return res, s.retry(ctx, once)
 }
 
 type applier struct {

@@ -18,6 +18,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/ent"
@@ -80,8 +81,42 @@ func newEtag() string {
 	return hex.EncodeToString(b[:])
 }
 
-// inTx runs fn in one database transaction.
+// inTx runs fn in one database transaction, retried with backoff when
+// PostgreSQL reports a transient conflict (see retryable); fn must be safe
+// to run again.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.retry(ctx, func() error { return s.inTxOnce(ctx, fn) })
+}
+
+// retry runs op until it succeeds, fails for good, or five attempts pass.
+func (s *Store) retry(ctx context.Context, op func() error) error {
+	var err error
+	for attempt := range 5 {
+		if err = op(); err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(5<<attempt) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// retryable: serialization failures and deadlocks (database.Retryable)
+// and unique violations, which here only come from two writers inserting
+// the same new ref at once; a rerun sees the winner's row and refuses
+// cleanly.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return true
+	}
+	return database.Retryable(err)
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

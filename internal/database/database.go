@@ -126,6 +126,10 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 func (db *DB) Close() error { return db.Ent.Close() }
 
 func (db *DB) migrationProvider() (*goose.Provider, error) {
+	return db.migrationProviderFS(migrations)
+}
+
+func (db *DB) migrationProviderFS(fsys fs.FS) (*goose.Provider, error) {
 	var (
 		gd  goose.Dialect
 		dir string
@@ -138,7 +142,7 @@ func (db *DB) migrationProvider() (*goose.Provider, error) {
 	default:
 		return nil, fmt.Errorf("no migrations for dialect %q", db.Dialect)
 	}
-	sub, err := fs.Sub(migrations, dir)
+	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +153,11 @@ func (db *DB) migrationProvider() (*goose.Provider, error) {
 // transaction (both SQLite and PostgreSQL have transactional DDL), so a
 // failed one leaves the database as it was before it.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
-	p, err := db.migrationProvider()
+	return db.migrate(ctx, log, migrations)
+}
+
+func (db *DB) migrate(ctx context.Context, log *slog.Logger, fsys fs.FS) error {
+	p, err := db.migrationProviderFS(fsys)
 	if err != nil {
 		return err
 	}
