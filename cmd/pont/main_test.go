@@ -65,7 +65,9 @@ func startServe(t *testing.T, configYAML string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, []string{"--config", cfgPath, "--addr", addr, "--log-level", "debug"}, logs) }()
+	go func() {
+		done <- serve(ctx, []string{"--config", cfgPath, "--addr", addr, "--log-level", "debug"}, logs)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
