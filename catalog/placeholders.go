@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -65,6 +66,9 @@ func (c *crawl) placeholder(base, key string, arg any) (any, error) {
 	target, err := Resolve(c.loc.Type, base, ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %s", key, ref, reason(err))
+	}
+	if target == base || (c.loc.Type == "file" && filepath.Clean(target) == filepath.Clean(base)) {
+		return nil, fmt.Errorf("%s %s: a placeholder may not read the file that holds it", key, ref)
 	}
 	if c.loc.Type == "url" && !SameOrigin(base, target) {
 		return nil, fmt.Errorf("%s %s: must be on the same host as the file that names it", key, ref)
