@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -205,11 +206,39 @@ func (r *Reader) checkURL(raw string) (*url.URL, error) {
 	if !r.hostAllowed(host) {
 		return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("host %q is not in catalog.urls.allowedHosts", host)}
 	}
-	if ip, err := netip.ParseAddr(host); err == nil && !r.cfg.AllowPrivateNetworks && !PublicAddr(ip) {
-		return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("address %s is private, loopback or link-local", ip)}
+	if r.cfg.AllowPrivateNetworks {
+		return u, nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !PublicAddr(ip) {
+			return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("address %s is private, loopback or link-local", ip)}
+		}
+		return u, nil
+	}
+	// Hosts like 2130706433 or 0x7f000001 are addresses in disguise, read
+	// differently by different resolvers: refuse them outright.
+	if numericHost.MatchString(host) {
+		return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("host %q is a numeric address that is not written as a plain IP", host)}
+	}
+	// A name that resolves to an internal address is refused now, with a
+	// clear answer; the dial-time check still guards against rebinding.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("host %q does not resolve", host)}
+	}
+	for _, ip := range addrs {
+		if !PublicAddr(ip) {
+			return nil, &ReadError{Field: "target", Reason: fmt.Sprintf("host %q resolves to %s, a private, loopback or link-local address", host, ip)}
+		}
 	}
 	return u, nil
 }
+
+// numericHost matches host names made only of digits, dots and hex
+// notation, which some resolvers read as IPv4 addresses.
+var numericHost = regexp.MustCompile(`^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+))*\.?$`)
 
 func (r *Reader) hostAllowed(host string) bool {
 	for _, h := range r.cfg.URLHosts {

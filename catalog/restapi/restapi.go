@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -62,6 +63,7 @@ func New(store catalog.Store, processor *catalog.Processor, refresher Refresher,
 
 // Register mounts the routes on g (the /api/catalog group).
 func (a *API) Register(g *echo.Group) {
+	g.Use(refuseNUL)
 	g.GET("/entities", a.getEntities)
 	g.GET("/entities/by-query", a.queryEntities)
 	g.POST("/entities/by-query", a.queryEntitiesByPredicate, requireJSON)
@@ -96,17 +98,44 @@ func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bindJSON decodes the body strictly into v.
+// bindJSON decodes the body into v. The body is capped by the server.
 func bindJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(c.Request().Body)
-	if err := dec.Decode(v); err != nil {
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "request body too large")
 		}
+		return inputError("body", "cannot be read")
+	}
+	// NUL is valid JSON but no catalog value holds it, and PostgreSQL
+	// refuses it in text: stop it here with a 400, not a 500 later.
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		return inputError("body", "must not contain NUL characters")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
 		return inputError("body", "is not valid JSON: "+err.Error())
 	}
 	return nil
+}
+
+// refuseNUL answers 400 to a request whose path or query holds a NUL
+// character (%00), which no catalog value holds.
+func refuseNUL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		if strings.ContainsRune(u.Path, 0) {
+			return inputError("path", "must not contain NUL characters")
+		}
+		for key, values := range u.Query() {
+			for _, v := range values {
+				if strings.ContainsRune(key, 0) || strings.ContainsRune(v, 0) {
+					return inputError(key, "must not contain NUL characters")
+				}
+			}
+		}
+		return next(c)
+	}
 }
 
 // writeEntities streams a JSON array of rendered entities.
