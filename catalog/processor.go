@@ -236,6 +236,28 @@ func (p *Processor) DryRun(ctx context.Context, l Location) (*ReadResult, error)
 	return res, nil
 }
 
+// ValidateFiles reads, checks and prepares the given files as a file
+// location would (placeholders resolved, confined to the reader's roots)
+// without following the targets of Location entities in them, and without
+// storing anything. It serves `pont validate`.
+func (p *Processor) ValidateFiles(ctx context.Context, paths []string) *ReadResult {
+	res := &ReadResult{}
+	var mu sync.Mutex
+	c := p.newCrawl(ctx, Location{ID: "validate", Type: "file"}, func(e *Entity, _ *Prepared) {
+		mu.Lock()
+		res.Entities = append(res.Entities, e)
+		mu.Unlock()
+	})
+	c.onlySources = true
+	c.reportMissing = true
+	for _, f := range paths {
+		c.enqueue(f, "")
+	}
+	c.run()
+	res.Errors = c.errs
+	return res
+}
+
 // Refresh reads a location in full and applies it as one full mutation.
 func (p *Processor) Refresh(ctx context.Context, l Location) (ApplyResult, error) {
 	start := time.Now()
@@ -390,7 +412,8 @@ type crawl struct {
 	origin    string
 	emit      func(*Entity, *Prepared)
 
-	onlySources bool // read the queued files only; do not follow Location targets
+	onlySources   bool // read the queued files only; do not follow Location targets
+	reportMissing bool // a queued file that does not exist is an error even with onlySources
 
 	mu           sync.Mutex
 	cond         *sync.Cond
@@ -499,7 +522,7 @@ func (c *crawl) readFile(target, parent string) {
 			// failure leaves them as they were, since we cannot tell.
 			lost = !re.NotFound
 		}
-		if c.onlySources && !lost {
+		if c.onlySources && !lost && !c.reportMissing {
 			return
 		}
 		c.fail(ProcessingError{Source: source, Field: "target", Message: fmt.Sprintf("cannot read %s: %s", target, msg)}, lost)
