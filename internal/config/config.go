@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"reflect"
@@ -139,7 +140,8 @@ func Load(path string, environ []string) (Config, error) {
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, errEOF(err)) {
+		// An empty file decodes to io.EOF: it simply sets nothing.
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -147,14 +149,6 @@ func Load(path string, environ []string) (Config, error) {
 		return cfg, err
 	}
 	return cfg, nil
-}
-
-// errEOF lets an empty file pass.
-func errEOF(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return nil
 }
 
 // EnvName is the environment variable that overrides a key path such as
