@@ -113,14 +113,25 @@ type searchKV struct {
 }
 
 // appendItemKey adds key=true unless a key equal to it, ignoring case, is
-// already there (Backstage's rule for array items).
-func appendItemKey(out []searchKV, key string) []searchKV {
+// already there (Backstage's rule for array items). Item keys are few and
+// the traversal short, so a scan of the keys added so far is cheap when
+// done once per array, which the callers ensure.
+func appendItemKeys(out []searchKV, path string, items []string) []searchKV {
+	if len(items) == 0 {
+		return out
+	}
+	have := make(map[string]bool, len(out))
 	for _, kv := range out {
-		if strings.EqualFold(kv.key, key) {
-			return out
+		have[strings.ToLower(kv.key)] = true
+	}
+	for _, item := range items {
+		key := path + "." + item
+		if low := strings.ToLower(key); !have[low] {
+			have[low] = true
+			out = append(out, searchKV{key, "true", true})
 		}
 	}
-	return append(out, searchKV{key, "true", true})
+	return out
 }
 
 func traverseSearch(out []searchKV, path string, v any) []searchKV {
@@ -144,19 +155,19 @@ func traverseSearch(out []searchKV, path string, v any) []searchKV {
 		// Backstage flattens arrays into the same key, not path.N, and
 		// also marks each string item as a key of its own set to true
 		// (so metadata.tags.java=true matches).
+		var items []string
 		for _, x := range t {
 			out = traverseSearch(out, path, x)
 			if s, ok := x.(string); ok {
-				out = appendItemKey(out, path+"."+s)
+				items = append(items, s)
 			}
 		}
-		return out
+		return appendItemKeys(out, path, items)
 	case []string:
 		for _, x := range t {
 			out = traverseSearch(out, path, x)
-			out = appendItemKey(out, path+"."+x)
 		}
-		return out
+		return appendItemKeys(out, path, t)
 	case map[string]any:
 		for k, x := range t {
 			out = traverseSearch(out, path+"."+k, x)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -16,8 +18,20 @@ import (
 // URLs) and loads it once, printing what it stored and every error.
 func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cf := newFlags("ingest", stderr)
+	cpuProfile := cf.fs.String("cpuprofile", "", "write a CPU profile of the ingest to this file (for tuning)")
 	if err := cf.fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if cf.fs.NArg() == 0 {
 		return errors.New("name at least one file or URL to ingest")
