@@ -76,8 +76,9 @@ type Processor struct {
 // of them can be applied as a delta, and which of them held Location
 // entities (a change to those changes the tree, so it needs a full read).
 type locationFiles struct {
-	loc   Location
-	files map[string]fileInfo // by canonical path
+	loc    Location
+	files  map[string]fileInfo // by canonical path
+	readAt time.Time           // when the read that saw them started
 }
 
 // fileInfo is what a full read learnt about one file.
@@ -298,7 +299,7 @@ func (p *Processor) Refresh(ctx context.Context, l Location) (ApplyResult, error
 		return ctx.Err()
 	}
 	res, err := p.store.Apply(ctx, m)
-	p.remember(l, c)
+	p.remember(l, c, start)
 	now := time.Now()
 	next := now.Add(p.cfg.RefreshInterval)
 	state := ProviderState{Provider: m.Provider, LastRefreshAt: &now, NextRefreshAt: &next, EntityCount: res.Inserted + res.Updated + res.Unchanged}
@@ -371,7 +372,7 @@ func (p *Processor) RefreshSources(ctx context.Context, l Location, paths []stri
 	return res, err
 }
 
-func (p *Processor) remember(l Location, c *crawl) {
+func (p *Processor) remember(l Location, c *crawl, readAt time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	lf := p.files[l.ID]
@@ -381,6 +382,7 @@ func (p *Processor) remember(l Location, c *crawl) {
 	}
 	lf.loc = l
 	lf.files = c.files
+	lf.readAt = readAt
 }
 
 // Forget drops what the processor remembers of a deleted location.

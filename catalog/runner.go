@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -100,17 +101,41 @@ func (r *Runner) refresh(ctx context.Context, watcher *fsnotify.Watcher, l Locat
 	}
 }
 
-// watchLocation watches the folders of every file the location read.
+// watchLocation watches the folders of every file the location read. A
+// file that changed after the read began but before its folder was watched
+// would be missed, so those are queued as changed at once.
 func (r *Runner) watchLocation(watcher *fsnotify.Watcher, l Location) {
 	r.p.mu.Lock()
 	lf := r.p.files[l.ID]
 	var files []string
+	var readAt time.Time
 	if lf != nil {
 		for f := range lf.files {
 			files = append(files, f)
 		}
+		readAt = lf.readAt
 	}
 	r.p.mu.Unlock()
+	defer func() {
+		stale := false
+		for _, f := range files {
+			if st, err := os.Stat(f); err != nil || !st.ModTime().Before(readAt) {
+				r.mu.Lock()
+				if r.changed[l.ID] == nil {
+					r.changed[l.ID] = map[string]bool{}
+				}
+				r.changed[l.ID][f] = true
+				r.mu.Unlock()
+				stale = true
+			}
+		}
+		if stale {
+			select {
+			case r.wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, f := range files {
