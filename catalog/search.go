@@ -15,7 +15,8 @@ const (
 
 // SearchRow is one flattened key/value pair of an entity. Value is the
 // lower-cased value, nil for a null, a container or a value that is too
-// long; Original keeps the value as written, for facets.
+// long; Original keeps the value as written, for facets (stores may keep it
+// only where it differs from Value).
 type SearchRow struct {
 	Key      string
 	Value    *string

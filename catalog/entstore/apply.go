@@ -11,6 +11,17 @@ import (
 	"github.com/pont-dev/pont/catalog"
 )
 
+// newUID makes a metadata.uid. Version 7 UUIDs grow with time, so new rows
+// land at the end of every index keyed by entity id instead of splitting
+// pages all over it.
+func newUID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
 // applyBatch is how many entities are written per round of statements.
 const applyBatch = 500
 
@@ -171,7 +182,7 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 				})
 				continue
 			}
-			ids[p] = uuid.NewString()
+			ids[p] = newUID()
 			kept = append(kept, p)
 		}
 		fresh = kept
@@ -319,12 +330,19 @@ func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids 
 	for _, p := range ps {
 		id := ids[p]
 		for _, r := range p.Search {
-			if err := w.add(ctx, id, r.Key, r.Value, r.Original); err != nil {
+			// The value as written is kept only where lower-casing changed
+			// it: most values are lower-case already, and this halves the
+			// table.
+			original := r.Original
+			if original != nil && r.Value != nil && *original == *r.Value {
+				original = nil
+			}
+			if err := w.add(ctx, id, r.Key, r.Value, original); err != nil {
 				return fmt.Errorf("insert search rows: %w", err)
 			}
 		}
 		// metadata.uid is only known here.
-		if err := w.add(ctx, id, "metadata.uid", id, id); err != nil {
+		if err := w.add(ctx, id, "metadata.uid", id, nil); err != nil {
 			return fmt.Errorf("insert search rows: %w", err)
 		}
 	}

@@ -75,8 +75,9 @@ func leafSQL(f catalog.Filter) (string, []any) {
 	case key == "metadata.namespace":
 		return "e.namespace IN (" + placeholders(len(vals)) + ")", vals
 	case strings.HasPrefix(key, "relations."):
+		// Driven by the target: few entities point at one target.
 		typ := strings.TrimPrefix(key, "relations.")
-		return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ? AND r.target_key IN (" + placeholders(len(vals)) + "))", append([]any{typ}, vals...)
+		return "e.ref_key IN (SELECT r.source_key FROM relations r WHERE r.target_key IN (" + placeholders(len(vals)) + ") AND LOWER(r.type) = ?)", append(vals, typ)
 	default:
 		return "e.id IN (SELECT entity_id FROM search WHERE key = ? AND value IN (" + placeholders(len(vals)) + "))", append([]any{key}, vals...)
 	}
@@ -207,7 +208,8 @@ func (s *Store) Facets(ctx context.Context, filter catalog.Filter, facets []stri
 			query = "SELECT r.target_ref, COUNT(DISTINCT e.id) FROM entities e JOIN relations r ON r.source_key = e.ref_key AND LOWER(r.type) = ? WHERE " + where + " GROUP BY r.target_ref"
 			qargs = append([]any{strings.ToLower(strings.TrimPrefix(strings.ToLower(facet), "relations."))}, args...)
 		} else {
-			query = "SELECT sr.original_value, COUNT(DISTINCT e.id) FROM entities e JOIN search sr ON sr.entity_id = e.id AND sr.key = ? WHERE sr.original_value IS NOT NULL AND " + where + " GROUP BY sr.original_value"
+			// original_value is stored only where it differs from value.
+			query = "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT e.id) FROM entities e JOIN search sr ON sr.entity_id = e.id AND sr.key = ? WHERE sr.value IS NOT NULL AND " + where + " GROUP BY v"
 			qargs = append([]any{strings.ToLower(facet)}, args...)
 		}
 		rows, err := s.db.SQL.QueryContext(ctx, s.q(query), qargs...)

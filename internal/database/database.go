@@ -82,7 +82,7 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	// WAL lets readers go on while an ingest writes; busy_timeout makes a
 	// second writer wait instead of failing; _txlock=immediate takes the
 	// write lock at BEGIN so two writers never deadlock on lock upgrade.
-	dsn += sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)&_txlock=immediate"
+	dsn += sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
