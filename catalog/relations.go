@@ -20,55 +20,52 @@ const (
 	RelationChildOf       = "childOf"
 )
 
-// relationRule says which relation pair a reference field of a kind emits:
-// Forward from the entity to the target, Reverse from the target back.
-type relationRule struct {
-	Field       string // spec key
-	DefaultKind string // kind implied when the reference names none; "" = the reference must name one
-	Forward     string
-	Reverse     string
-}
+// relationPair is the relation a reference field emits from the entity
+// (Forward) and the one it emits back from the target (Reverse).
+type relationPair struct{ Forward, Reverse string }
 
-// relationRules follow Backstage's BuiltinKindsEntityProcessor (and the
-// scaffolder's processor for Template), keyed by lower-cased kind.
-var relationRules = map[string][]relationRule{
+// relationPairs follow Backstage's BuiltinKindsEntityProcessor (and the
+// scaffolder's processor for Template), keyed by lower-cased kind and spec
+// field. Which fields hold references, and the kind each implies, is the
+// validator's knowledge (RefFieldsOf).
+var relationPairs = map[string]map[string]relationPair{
 	"component": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
-		{"subcomponentOf", "Component", RelationPartOf, RelationHasPart},
-		{"providesApis", "API", RelationProvidesAPI, RelationAPIProvidedBy},
-		{"consumesApis", "API", RelationConsumesAPI, RelationAPIConsumedBy},
-		{"dependsOn", "", RelationDependsOn, RelationDependencyOf},
-		{"dependencyOf", "", RelationDependencyOf, RelationDependsOn},
-		{"system", "System", RelationPartOf, RelationHasPart},
+		"spec.owner":          {RelationOwnedBy, RelationOwnerOf},
+		"spec.subcomponentOf": {RelationPartOf, RelationHasPart},
+		"spec.providesApis":   {RelationProvidesAPI, RelationAPIProvidedBy},
+		"spec.consumesApis":   {RelationConsumesAPI, RelationAPIConsumedBy},
+		"spec.dependsOn":      {RelationDependsOn, RelationDependencyOf},
+		"spec.dependencyOf":   {RelationDependencyOf, RelationDependsOn},
+		"spec.system":         {RelationPartOf, RelationHasPart},
 	},
 	"api": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
-		{"system", "System", RelationPartOf, RelationHasPart},
+		"spec.owner":  {RelationOwnedBy, RelationOwnerOf},
+		"spec.system": {RelationPartOf, RelationHasPart},
 	},
 	"resource": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
-		{"dependsOn", "", RelationDependsOn, RelationDependencyOf},
-		{"dependencyOf", "", RelationDependencyOf, RelationDependsOn},
-		{"system", "System", RelationPartOf, RelationHasPart},
+		"spec.owner":        {RelationOwnedBy, RelationOwnerOf},
+		"spec.dependsOn":    {RelationDependsOn, RelationDependencyOf},
+		"spec.dependencyOf": {RelationDependencyOf, RelationDependsOn},
+		"spec.system":       {RelationPartOf, RelationHasPart},
 	},
 	"system": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
-		{"domain", "Domain", RelationPartOf, RelationHasPart},
+		"spec.owner":  {RelationOwnedBy, RelationOwnerOf},
+		"spec.domain": {RelationPartOf, RelationHasPart},
 	},
 	"domain": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
-		{"subdomainOf", "Domain", RelationPartOf, RelationHasPart},
+		"spec.owner":       {RelationOwnedBy, RelationOwnerOf},
+		"spec.subdomainOf": {RelationPartOf, RelationHasPart},
 	},
 	"group": {
-		{"parent", "Group", RelationChildOf, RelationParentOf},
-		{"children", "Group", RelationParentOf, RelationChildOf},
-		{"members", "User", RelationHasMember, RelationMemberOf},
+		"spec.parent":   {RelationChildOf, RelationParentOf},
+		"spec.children": {RelationParentOf, RelationChildOf},
+		"spec.members":  {RelationHasMember, RelationMemberOf},
 	},
 	"user": {
-		{"memberOf", "Group", RelationMemberOf, RelationHasMember},
+		"spec.memberOf": {RelationMemberOf, RelationHasMember},
 	},
 	"template": {
-		{"owner", "Group", RelationOwnedBy, RelationOwnerOf},
+		"spec.owner": {RelationOwnedBy, RelationOwnerOf},
 	},
 }
 
@@ -86,8 +83,8 @@ type RelationRow struct {
 // the forward relation from the entity and the reverse one from the target.
 // References that do not parse are skipped here; the validator reports them.
 func Relations(e *Entity) []RelationRow {
-	rules := relationRules[strings.ToLower(e.Kind)]
-	if len(rules) == 0 {
+	pairs := relationPairs[strings.ToLower(e.Kind)]
+	if len(pairs) == 0 {
 		return nil
 	}
 	self := e.Ref()
@@ -100,15 +97,19 @@ func Relations(e *Entity) []RelationRow {
 			rows = append(rows, r)
 		}
 	}
-	for _, rule := range rules {
-		for _, s := range refStrings(e.Spec[rule.Field]) {
-			target, err := ParseRef(s, RefDefaults{Kind: rule.DefaultKind, Namespace: self.Namespace})
+	for _, field := range RefFieldsOf(e.Kind) {
+		pair, ok := pairs[field.Path]
+		if !ok {
+			continue
+		}
+		for _, s := range refStrings(e.Spec[strings.TrimPrefix(field.Path, "spec.")]) {
+			target, err := ParseRef(s, RefDefaults{Kind: field.DefaultKind, Namespace: self.Namespace})
 			if err != nil {
 				continue
 			}
 			targetRef, targetKey := target.String(), target.Key()
-			add(RelationRow{SourceKey: selfKey, Type: rule.Forward, TargetRef: targetRef, TargetKey: targetKey})
-			add(RelationRow{SourceKey: targetKey, Type: rule.Reverse, TargetRef: selfRef, TargetKey: selfKey})
+			add(RelationRow{SourceKey: selfKey, Type: pair.Forward, TargetRef: targetRef, TargetKey: targetKey})
+			add(RelationRow{SourceKey: targetKey, Type: pair.Reverse, TargetRef: selfRef, TargetKey: selfKey})
 		}
 	}
 	return rows
