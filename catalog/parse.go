@@ -26,7 +26,7 @@ import (
 //     (, [ { - : ?), checked before yaml.v3 sees the bytes. yaml.v3 builds a
 //     document's whole node tree (about 200 bytes per node) before it can be
 //     counted; without this check a 4 MiB `{a,a,a,…}` costs ~700 MB and 5 s.
-//   - a file may hold at most 20*MaxNodes nodes in total after alias
+//   - a file may hold at most 4*MaxNodes nodes in total after alias
 //     expansion, so MaxDocuments small alias bombs cannot add up.
 //   - a file may hold at most 2*MaxFileBytes bytes of text after alias
 //     expansion, so aliasing one large string many times cannot turn a small
@@ -58,7 +58,7 @@ func DefaultLimits() Limits {
 		MaxFileBytes: 4 << 20,
 		MaxDocuments: 1000,
 		MaxDepth:     64,
-		MaxNodes:     10000,
+		MaxNodes:     50000,
 	}
 }
 
@@ -84,7 +84,7 @@ func (l Limits) withDefaults() Limits {
 // The multipliers behind the derived caps described on Limits.
 const (
 	structuralCharsPerNode = 10
-	fileNodesPerDocNodes   = 20
+	fileNodesPerDocNodes   = 4
 	fileTextPerFileByte    = 2
 )
 
