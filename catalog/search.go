@@ -91,11 +91,13 @@ func SearchRows(e *Entity) ([]SearchRow, error) {
 			return nil, &FieldError{Field: p.key, Reason: fmt.Sprintf("differs from %s only in letter case, which the catalog cannot tell apart", raw)}
 		}
 		lowerToRaw[key] = p.key
-		if len(key) > maxSearchKeyLength {
+		// PostgreSQL cannot hold NUL in text: such keys are not searchable,
+		// and such values count as null, rather than failing the write.
+		if len(key) > maxSearchKeyLength || strings.ContainsRune(key, 0) {
 			continue
 		}
 		row := SearchRow{Key: key}
-		if p.ok && len(p.value) <= maxSearchValueLength {
+		if p.ok && len(p.value) <= maxSearchValueLength && !strings.ContainsRune(p.value, 0) {
 			v := p.value
 			low := strings.ToLower(v)
 			row.Value, row.Original = &low, &v

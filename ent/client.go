@@ -19,7 +19,6 @@ import (
 	"github.com/pont-dev/pont/ent/processingerror"
 	"github.com/pont-dev/pont/ent/providerstate"
 	"github.com/pont-dev/pont/ent/relation"
-	"github.com/pont-dev/pont/ent/searchrow"
 
 	stdsql "database/sql"
 )
@@ -39,8 +38,6 @@ type Client struct {
 	ProviderState *ProviderStateClient
 	// Relation is the client for interacting with the Relation builders.
 	Relation *RelationClient
-	// SearchRow is the client for interacting with the SearchRow builders.
-	SearchRow *SearchRowClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -57,7 +54,6 @@ func (c *Client) init() {
 	c.ProcessingError = NewProcessingErrorClient(c.config)
 	c.ProviderState = NewProviderStateClient(c.config)
 	c.Relation = NewRelationClient(c.config)
-	c.SearchRow = NewSearchRowClient(c.config)
 }
 
 type (
@@ -155,7 +151,6 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProcessingError: NewProcessingErrorClient(cfg),
 		ProviderState:   NewProviderStateClient(cfg),
 		Relation:        NewRelationClient(cfg),
-		SearchRow:       NewSearchRowClient(cfg),
 	}, nil
 }
 
@@ -180,7 +175,6 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProcessingError: NewProcessingErrorClient(cfg),
 		ProviderState:   NewProviderStateClient(cfg),
 		Relation:        NewRelationClient(cfg),
-		SearchRow:       NewSearchRowClient(cfg),
 	}, nil
 }
 
@@ -209,23 +203,21 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	for _, n := range []interface{ Use(...Hook) }{
-		c.Entity, c.Location, c.ProcessingError, c.ProviderState, c.Relation,
-		c.SearchRow,
-	} {
-		n.Use(hooks...)
-	}
+	c.Entity.Use(hooks...)
+	c.Location.Use(hooks...)
+	c.ProcessingError.Use(hooks...)
+	c.ProviderState.Use(hooks...)
+	c.Relation.Use(hooks...)
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Entity, c.Location, c.ProcessingError, c.ProviderState, c.Relation,
-		c.SearchRow,
-	} {
-		n.Intercept(interceptors...)
-	}
+	c.Entity.Intercept(interceptors...)
+	c.Location.Intercept(interceptors...)
+	c.ProcessingError.Intercept(interceptors...)
+	c.ProviderState.Intercept(interceptors...)
+	c.Relation.Intercept(interceptors...)
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -241,8 +233,6 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ProviderState.mutate(ctx, m)
 	case *RelationMutation:
 		return c.Relation.mutate(ctx, m)
-	case *SearchRowMutation:
-		return c.SearchRow.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -913,147 +903,13 @@ func (c *RelationClient) mutate(ctx context.Context, m *RelationMutation) (Value
 	}
 }
 
-// SearchRowClient is a client for the SearchRow schema.
-type SearchRowClient struct {
-	config
-}
-
-// NewSearchRowClient returns a client for the SearchRow from the given config.
-func NewSearchRowClient(c config) *SearchRowClient {
-	return &SearchRowClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `searchrow.Hooks(f(g(h())))`.
-func (c *SearchRowClient) Use(hooks ...Hook) {
-	c.hooks.SearchRow = append(c.hooks.SearchRow, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `searchrow.Intercept(f(g(h())))`.
-func (c *SearchRowClient) Intercept(interceptors ...Interceptor) {
-	c.inters.SearchRow = append(c.inters.SearchRow, interceptors...)
-}
-
-// Create returns a builder for creating a SearchRow entity.
-func (c *SearchRowClient) Create() *SearchRowCreate {
-	mutation := newSearchRowMutation(c.config, OpCreate)
-	return &SearchRowCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of SearchRow entities.
-func (c *SearchRowClient) CreateBulk(builders ...*SearchRowCreate) *SearchRowCreateBulk {
-	return &SearchRowCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *SearchRowClient) MapCreateBulk(slice any, setFunc func(*SearchRowCreate, int)) *SearchRowCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &SearchRowCreateBulk{err: fmt.Errorf("calling to SearchRowClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*SearchRowCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &SearchRowCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for SearchRow.
-func (c *SearchRowClient) Update() *SearchRowUpdate {
-	mutation := newSearchRowMutation(c.config, OpUpdate)
-	return &SearchRowUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *SearchRowClient) UpdateOne(_m *SearchRow) *SearchRowUpdateOne {
-	mutation := newSearchRowMutation(c.config, OpUpdateOne, withSearchRow(_m))
-	return &SearchRowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *SearchRowClient) UpdateOneID(id int) *SearchRowUpdateOne {
-	mutation := newSearchRowMutation(c.config, OpUpdateOne, withSearchRowID(id))
-	return &SearchRowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for SearchRow.
-func (c *SearchRowClient) Delete() *SearchRowDelete {
-	mutation := newSearchRowMutation(c.config, OpDelete)
-	return &SearchRowDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *SearchRowClient) DeleteOne(_m *SearchRow) *SearchRowDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *SearchRowClient) DeleteOneID(id int) *SearchRowDeleteOne {
-	builder := c.Delete().Where(searchrow.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &SearchRowDeleteOne{builder}
-}
-
-// Query returns a query builder for SearchRow.
-func (c *SearchRowClient) Query() *SearchRowQuery {
-	return &SearchRowQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeSearchRow},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a SearchRow entity by its id.
-func (c *SearchRowClient) Get(ctx context.Context, id int) (*SearchRow, error) {
-	return c.Query().Where(searchrow.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *SearchRowClient) GetX(ctx context.Context, id int) *SearchRow {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *SearchRowClient) Hooks() []Hook {
-	return c.hooks.SearchRow
-}
-
-// Interceptors returns the client interceptors.
-func (c *SearchRowClient) Interceptors() []Interceptor {
-	return c.inters.SearchRow
-}
-
-func (c *SearchRowClient) mutate(ctx context.Context, m *SearchRowMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&SearchRowCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&SearchRowUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&SearchRowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&SearchRowDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown SearchRow mutation op: %q", m.Op())
-	}
-}
-
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Entity, Location, ProcessingError, ProviderState, Relation, SearchRow []ent.Hook
+		Entity, Location, ProcessingError, ProviderState, Relation []ent.Hook
 	}
 	inters struct {
-		Entity, Location, ProcessingError, ProviderState, Relation,
-		SearchRow []ent.Interceptor
+		Entity, Location, ProcessingError, ProviderState, Relation []ent.Interceptor
 	}
 )
 

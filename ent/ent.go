@@ -17,7 +17,6 @@ import (
 	"github.com/pont-dev/pont/ent/processingerror"
 	"github.com/pont-dev/pont/ent/providerstate"
 	"github.com/pont-dev/pont/ent/relation"
-	"github.com/pont-dev/pont/ent/searchrow"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -83,7 +82,6 @@ func checkColumn(t, c string) error {
 			processingerror.Table: processingerror.ValidColumn,
 			providerstate.Table:   providerstate.ValidColumn,
 			relation.Table:        relation.ValidColumn,
-			searchrow.Table:       searchrow.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

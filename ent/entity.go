@@ -19,6 +19,8 @@ type Entity struct {
 	ID string `json:"id,omitempty"`
 	// RefKey holds the value of the "ref_key" field.
 	RefKey string `json:"ref_key,omitempty"`
+	// Seq holds the value of the "seq" field.
+	Seq int64 `json:"seq,omitempty"`
 	// lower-cased kind
 	Kind string `json:"kind,omitempty"`
 	// lower-cased namespace
@@ -57,6 +59,8 @@ func (*Entity) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case entity.FieldOrphan, entity.FieldHasErrors:
 			values[i] = new(sql.NullBool)
+		case entity.FieldSeq:
+			values[i] = new(sql.NullInt64)
 		case entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName, entity.FieldEtag, entity.FieldHash, entity.FieldProvider, entity.FieldSource, entity.FieldParentRef:
 			values[i] = new(sql.NullString)
 		case entity.FieldCreatedAt, entity.FieldUpdatedAt:
@@ -87,6 +91,12 @@ func (_m *Entity) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field ref_key", values[i])
 			} else if value.Valid {
 				_m.RefKey = value.String
+			}
+		case entity.FieldSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq", values[i])
+			} else if value.Valid {
+				_m.Seq = value.Int64
 			}
 		case entity.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -204,6 +214,9 @@ func (_m *Entity) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("ref_key=")
 	builder.WriteString(_m.RefKey)
+	builder.WriteString(", ")
+	builder.WriteString("seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seq))
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(_m.Kind)

@@ -29,6 +29,12 @@ func (_c *EntityCreate) SetRefKey(v string) *EntityCreate {
 	return _c
 }
 
+// SetSeq sets the "seq" field.
+func (_c *EntityCreate) SetSeq(v int64) *EntityCreate {
+	_c.mutation.SetSeq(v)
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *EntityCreate) SetKind(v string) *EntityCreate {
 	_c.mutation.SetKind(v)
@@ -232,6 +238,9 @@ func (_c *EntityCreate) check() error {
 			return &ValidationError{Name: "ref_key", err: fmt.Errorf(`ent: validator failed for field "Entity.ref_key": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "Entity.seq"`)}
+	}
 	if _, ok := _c.mutation.Kind(); !ok {
 		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Entity.kind"`)}
 	}
@@ -340,6 +349,10 @@ func (_c *EntityCreate) createSpec() (*Entity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RefKey(); ok {
 		_spec.SetField(entity.FieldRefKey, field.TypeString, value)
 		_node.RefKey = value
+	}
+	if value, ok := _c.mutation.Seq(); ok {
+		_spec.SetField(entity.FieldSeq, field.TypeInt64, value)
+		_node.Seq = value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(entity.FieldKind, field.TypeString, value)
@@ -454,6 +467,24 @@ func (u *EntityUpsert) SetRefKey(v string) *EntityUpsert {
 // UpdateRefKey sets the "ref_key" field to the value that was provided on create.
 func (u *EntityUpsert) UpdateRefKey() *EntityUpsert {
 	u.SetExcluded(entity.FieldRefKey)
+	return u
+}
+
+// SetSeq sets the "seq" field.
+func (u *EntityUpsert) SetSeq(v int64) *EntityUpsert {
+	u.Set(entity.FieldSeq, v)
+	return u
+}
+
+// UpdateSeq sets the "seq" field to the value that was provided on create.
+func (u *EntityUpsert) UpdateSeq() *EntityUpsert {
+	u.SetExcluded(entity.FieldSeq)
+	return u
+}
+
+// AddSeq adds v to the "seq" field.
+func (u *EntityUpsert) AddSeq(v int64) *EntityUpsert {
+	u.Add(entity.FieldSeq, v)
 	return u
 }
 
@@ -663,6 +694,27 @@ func (u *EntityUpsertOne) SetRefKey(v string) *EntityUpsertOne {
 func (u *EntityUpsertOne) UpdateRefKey() *EntityUpsertOne {
 	return u.Update(func(s *EntityUpsert) {
 		s.UpdateRefKey()
+	})
+}
+
+// SetSeq sets the "seq" field.
+func (u *EntityUpsertOne) SetSeq(v int64) *EntityUpsertOne {
+	return u.Update(func(s *EntityUpsert) {
+		s.SetSeq(v)
+	})
+}
+
+// AddSeq adds v to the "seq" field.
+func (u *EntityUpsertOne) AddSeq(v int64) *EntityUpsertOne {
+	return u.Update(func(s *EntityUpsert) {
+		s.AddSeq(v)
+	})
+}
+
+// UpdateSeq sets the "seq" field to the value that was provided on create.
+func (u *EntityUpsertOne) UpdateSeq() *EntityUpsertOne {
+	return u.Update(func(s *EntityUpsert) {
+		s.UpdateSeq()
 	})
 }
 
@@ -1063,6 +1115,27 @@ func (u *EntityUpsertBulk) SetRefKey(v string) *EntityUpsertBulk {
 func (u *EntityUpsertBulk) UpdateRefKey() *EntityUpsertBulk {
 	return u.Update(func(s *EntityUpsert) {
 		s.UpdateRefKey()
+	})
+}
+
+// SetSeq sets the "seq" field.
+func (u *EntityUpsertBulk) SetSeq(v int64) *EntityUpsertBulk {
+	return u.Update(func(s *EntityUpsert) {
+		s.SetSeq(v)
+	})
+}
+
+// AddSeq adds v to the "seq" field.
+func (u *EntityUpsertBulk) AddSeq(v int64) *EntityUpsertBulk {
+	return u.Update(func(s *EntityUpsert) {
+		s.AddSeq(v)
+	})
+}
+
+// UpdateSeq sets the "seq" field to the value that was provided on create.
+func (u *EntityUpsertBulk) UpdateSeq() *EntityUpsertBulk {
+	return u.Update(func(s *EntityUpsert) {
+		s.UpdateSeq()
 	})
 }
 

@@ -43,6 +43,27 @@ func (_u *EntityUpdate) SetNillableRefKey(v *string) *EntityUpdate {
 	return _u
 }
 
+// SetSeq sets the "seq" field.
+func (_u *EntityUpdate) SetSeq(v int64) *EntityUpdate {
+	_u.mutation.ResetSeq()
+	_u.mutation.SetSeq(v)
+	return _u
+}
+
+// SetNillableSeq sets the "seq" field if the given value is not nil.
+func (_u *EntityUpdate) SetNillableSeq(v *int64) *EntityUpdate {
+	if v != nil {
+		_u.SetSeq(*v)
+	}
+	return _u
+}
+
+// AddSeq adds value to the "seq" field.
+func (_u *EntityUpdate) AddSeq(v int64) *EntityUpdate {
+	_u.mutation.AddSeq(v)
+	return _u
+}
+
 // SetKind sets the "kind" field.
 func (_u *EntityUpdate) SetKind(v string) *EntityUpdate {
 	_u.mutation.SetKind(v)
@@ -291,6 +312,12 @@ func (_u *EntityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.RefKey(); ok {
 		_spec.SetField(entity.FieldRefKey, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.Seq(); ok {
+		_spec.SetField(entity.FieldSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeq(); ok {
+		_spec.AddField(entity.FieldSeq, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(entity.FieldKind, field.TypeString, value)
 	}
@@ -360,6 +387,27 @@ func (_u *EntityUpdateOne) SetNillableRefKey(v *string) *EntityUpdateOne {
 	if v != nil {
 		_u.SetRefKey(*v)
 	}
+	return _u
+}
+
+// SetSeq sets the "seq" field.
+func (_u *EntityUpdateOne) SetSeq(v int64) *EntityUpdateOne {
+	_u.mutation.ResetSeq()
+	_u.mutation.SetSeq(v)
+	return _u
+}
+
+// SetNillableSeq sets the "seq" field if the given value is not nil.
+func (_u *EntityUpdateOne) SetNillableSeq(v *int64) *EntityUpdateOne {
+	if v != nil {
+		_u.SetSeq(*v)
+	}
+	return _u
+}
+
+// AddSeq adds value to the "seq" field.
+func (_u *EntityUpdateOne) AddSeq(v int64) *EntityUpdateOne {
+	_u.mutation.AddSeq(v)
 	return _u
 }
 
@@ -640,6 +688,12 @@ func (_u *EntityUpdateOne) sqlSave(ctx context.Context) (_node *Entity, err erro
 	}
 	if value, ok := _u.mutation.RefKey(); ok {
 		_spec.SetField(entity.FieldRefKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Seq(); ok {
+		_spec.SetField(entity.FieldSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeq(); ok {
+		_spec.AddField(entity.FieldSeq, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(entity.FieldKind, field.TypeString, value)

@@ -17,7 +17,6 @@ import (
 	"github.com/pont-dev/pont/ent/processingerror"
 	"github.com/pont-dev/pont/ent/providerstate"
 	"github.com/pont-dev/pont/ent/relation"
-	"github.com/pont-dev/pont/ent/searchrow"
 )
 
 const (
@@ -34,7 +33,6 @@ const (
 	TypeProcessingError = "ProcessingError"
 	TypeProviderState   = "ProviderState"
 	TypeRelation        = "Relation"
-	TypeSearchRow       = "SearchRow"
 )
 
 // EntityMutation represents an operation that mutates the Entity nodes in the graph.
@@ -44,6 +42,8 @@ type EntityMutation struct {
 	typ           string
 	id            *string
 	ref_key       *string
+	seq           *int64
+	addseq        *int64
 	kind          *string
 	namespace     *string
 	name          *string
@@ -201,6 +201,62 @@ func (m *EntityMutation) OldRefKey(ctx context.Context) (v string, err error) {
 // ResetRefKey resets all changes to the "ref_key" field.
 func (m *EntityMutation) ResetRefKey() {
 	m.ref_key = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *EntityMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *EntityMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the Entity entity.
+// If the Entity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntityMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *EntityMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *EntityMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *EntityMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
 }
 
 // SetKind sets the "kind" field.
@@ -705,9 +761,12 @@ func (m *EntityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntityMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.ref_key != nil {
 		fields = append(fields, entity.FieldRefKey)
+	}
+	if m.seq != nil {
+		fields = append(fields, entity.FieldSeq)
 	}
 	if m.kind != nil {
 		fields = append(fields, entity.FieldKind)
@@ -758,6 +817,8 @@ func (m *EntityMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case entity.FieldRefKey:
 		return m.RefKey()
+	case entity.FieldSeq:
+		return m.Seq()
 	case entity.FieldKind:
 		return m.Kind()
 	case entity.FieldNamespace:
@@ -795,6 +856,8 @@ func (m *EntityMutation) OldField(ctx context.Context, name string) (ent.Value, 
 	switch name {
 	case entity.FieldRefKey:
 		return m.OldRefKey(ctx)
+	case entity.FieldSeq:
+		return m.OldSeq(ctx)
 	case entity.FieldKind:
 		return m.OldKind(ctx)
 	case entity.FieldNamespace:
@@ -836,6 +899,13 @@ func (m *EntityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRefKey(v)
+		return nil
+	case entity.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
 		return nil
 	case entity.FieldKind:
 		v, ok := value.(string)
@@ -935,13 +1005,21 @@ func (m *EntityMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EntityMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, entity.FieldSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EntityMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case entity.FieldSeq:
+		return m.AddedSeq()
+	}
 	return nil, false
 }
 
@@ -950,6 +1028,13 @@ func (m *EntityMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EntityMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case entity.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Entity numeric field %s", name)
 }
@@ -979,6 +1064,9 @@ func (m *EntityMutation) ResetField(name string) error {
 	switch name {
 	case entity.FieldRefKey:
 		m.ResetRefKey()
+		return nil
+	case entity.FieldSeq:
+		m.ResetSeq()
 		return nil
 	case entity.FieldKind:
 		m.ResetKind()
@@ -2969,7 +3057,8 @@ type RelationMutation struct {
 	op            Op
 	typ           string
 	id            *int
-	origin_id     *string
+	origin_seq    *int64
+	addorigin_seq *int64
 	source_key    *string
 	_type         *string
 	target_ref    *string
@@ -3078,40 +3167,60 @@ func (m *RelationMutation) IDs(ctx context.Context) ([]int, error) {
 	}
 }
 
-// SetOriginID sets the "origin_id" field.
-func (m *RelationMutation) SetOriginID(s string) {
-	m.origin_id = &s
+// SetOriginSeq sets the "origin_seq" field.
+func (m *RelationMutation) SetOriginSeq(i int64) {
+	m.origin_seq = &i
+	m.addorigin_seq = nil
 }
 
-// OriginID returns the value of the "origin_id" field in the mutation.
-func (m *RelationMutation) OriginID() (r string, exists bool) {
-	v := m.origin_id
+// OriginSeq returns the value of the "origin_seq" field in the mutation.
+func (m *RelationMutation) OriginSeq() (r int64, exists bool) {
+	v := m.origin_seq
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldOriginID returns the old "origin_id" field's value of the Relation entity.
+// OldOriginSeq returns the old "origin_seq" field's value of the Relation entity.
 // If the Relation object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RelationMutation) OldOriginID(ctx context.Context) (v string, err error) {
+func (m *RelationMutation) OldOriginSeq(ctx context.Context) (v int64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldOriginID is only allowed on UpdateOne operations")
+		return v, errors.New("OldOriginSeq is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldOriginID requires an ID field in the mutation")
+		return v, errors.New("OldOriginSeq requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldOriginID: %w", err)
+		return v, fmt.Errorf("querying old value for OldOriginSeq: %w", err)
 	}
-	return oldValue.OriginID, nil
+	return oldValue.OriginSeq, nil
 }
 
-// ResetOriginID resets all changes to the "origin_id" field.
-func (m *RelationMutation) ResetOriginID() {
-	m.origin_id = nil
+// AddOriginSeq adds i to the "origin_seq" field.
+func (m *RelationMutation) AddOriginSeq(i int64) {
+	if m.addorigin_seq != nil {
+		*m.addorigin_seq += i
+	} else {
+		m.addorigin_seq = &i
+	}
+}
+
+// AddedOriginSeq returns the value that was added to the "origin_seq" field in this mutation.
+func (m *RelationMutation) AddedOriginSeq() (r int64, exists bool) {
+	v := m.addorigin_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOriginSeq resets all changes to the "origin_seq" field.
+func (m *RelationMutation) ResetOriginSeq() {
+	m.origin_seq = nil
+	m.addorigin_seq = nil
 }
 
 // SetSourceKey sets the "source_key" field.
@@ -3293,8 +3402,8 @@ func (m *RelationMutation) Type() string {
 // AddedFields().
 func (m *RelationMutation) Fields() []string {
 	fields := make([]string, 0, 5)
-	if m.origin_id != nil {
-		fields = append(fields, relation.FieldOriginID)
+	if m.origin_seq != nil {
+		fields = append(fields, relation.FieldOriginSeq)
 	}
 	if m.source_key != nil {
 		fields = append(fields, relation.FieldSourceKey)
@@ -3316,8 +3425,8 @@ func (m *RelationMutation) Fields() []string {
 // schema.
 func (m *RelationMutation) Field(name string) (ent.Value, bool) {
 	switch name {
-	case relation.FieldOriginID:
-		return m.OriginID()
+	case relation.FieldOriginSeq:
+		return m.OriginSeq()
 	case relation.FieldSourceKey:
 		return m.SourceKey()
 	case relation.FieldType:
@@ -3335,8 +3444,8 @@ func (m *RelationMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *RelationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
-	case relation.FieldOriginID:
-		return m.OldOriginID(ctx)
+	case relation.FieldOriginSeq:
+		return m.OldOriginSeq(ctx)
 	case relation.FieldSourceKey:
 		return m.OldSourceKey(ctx)
 	case relation.FieldType:
@@ -3354,12 +3463,12 @@ func (m *RelationMutation) OldField(ctx context.Context, name string) (ent.Value
 // type.
 func (m *RelationMutation) SetField(name string, value ent.Value) error {
 	switch name {
-	case relation.FieldOriginID:
-		v, ok := value.(string)
+	case relation.FieldOriginSeq:
+		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetOriginID(v)
+		m.SetOriginSeq(v)
 		return nil
 	case relation.FieldSourceKey:
 		v, ok := value.(string)
@@ -3396,13 +3505,21 @@ func (m *RelationMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *RelationMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addorigin_seq != nil {
+		fields = append(fields, relation.FieldOriginSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *RelationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case relation.FieldOriginSeq:
+		return m.AddedOriginSeq()
+	}
 	return nil, false
 }
 
@@ -3411,6 +3528,13 @@ func (m *RelationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *RelationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case relation.FieldOriginSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOriginSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Relation numeric field %s", name)
 }
@@ -3438,8 +3562,8 @@ func (m *RelationMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *RelationMutation) ResetField(name string) error {
 	switch name {
-	case relation.FieldOriginID:
-		m.ResetOriginID()
+	case relation.FieldOriginSeq:
+		m.ResetOriginSeq()
 		return nil
 	case relation.FieldSourceKey:
 		m.ResetSourceKey()
@@ -3503,533 +3627,4 @@ func (m *RelationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RelationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Relation edge %s", name)
-}
-
-// SearchRowMutation represents an operation that mutates the SearchRow nodes in the graph.
-type SearchRowMutation struct {
-	config
-	op             Op
-	typ            string
-	id             *int
-	entity_id      *string
-	key            *string
-	value          *string
-	original_value *string
-	clearedFields  map[string]struct{}
-	done           bool
-	oldValue       func(context.Context) (*SearchRow, error)
-	predicates     []predicate.SearchRow
-}
-
-var _ ent.Mutation = (*SearchRowMutation)(nil)
-
-// searchrowOption allows management of the mutation configuration using functional options.
-type searchrowOption func(*SearchRowMutation)
-
-// newSearchRowMutation creates new mutation for the SearchRow entity.
-func newSearchRowMutation(c config, op Op, opts ...searchrowOption) *SearchRowMutation {
-	m := &SearchRowMutation{
-		config:        c,
-		op:            op,
-		typ:           TypeSearchRow,
-		clearedFields: make(map[string]struct{}),
-	}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m
-}
-
-// withSearchRowID sets the ID field of the mutation.
-func withSearchRowID(id int) searchrowOption {
-	return func(m *SearchRowMutation) {
-		var (
-			err   error
-			once  sync.Once
-			value *SearchRow
-		)
-		m.oldValue = func(ctx context.Context) (*SearchRow, error) {
-			once.Do(func() {
-				if m.done {
-					err = errors.New("querying old values post mutation is not allowed")
-				} else {
-					value, err = m.Client().SearchRow.Get(ctx, id)
-				}
-			})
-			return value, err
-		}
-		m.id = &id
-	}
-}
-
-// withSearchRow sets the old SearchRow of the mutation.
-func withSearchRow(node *SearchRow) searchrowOption {
-	return func(m *SearchRowMutation) {
-		m.oldValue = func(context.Context) (*SearchRow, error) {
-			return node, nil
-		}
-		m.id = &node.ID
-	}
-}
-
-// Client returns a new `ent.Client` from the mutation. If the mutation was
-// executed in a transaction (ent.Tx), a transactional client is returned.
-func (m SearchRowMutation) Client() *Client {
-	client := &Client{config: m.config}
-	client.init()
-	return client
-}
-
-// Tx returns an `ent.Tx` for mutations that were executed in transactions;
-// it returns an error otherwise.
-func (m SearchRowMutation) Tx() (*Tx, error) {
-	if _, ok := m.driver.(*txDriver); !ok {
-		return nil, errors.New("ent: mutation is not running in a transaction")
-	}
-	tx := &Tx{config: m.config}
-	tx.init()
-	return tx, nil
-}
-
-// ID returns the ID value in the mutation. Note that the ID is only available
-// if it was provided to the builder or after it was returned from the database.
-func (m *SearchRowMutation) ID() (id int, exists bool) {
-	if m.id == nil {
-		return
-	}
-	return *m.id, true
-}
-
-// IDs queries the database and returns the entity ids that match the mutation's predicate.
-// That means, if the mutation is applied within a transaction with an isolation level such
-// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
-// or updated by the mutation.
-func (m *SearchRowMutation) IDs(ctx context.Context) ([]int, error) {
-	switch {
-	case m.op.Is(OpUpdateOne | OpDeleteOne):
-		id, exists := m.ID()
-		if exists {
-			return []int{id}, nil
-		}
-		fallthrough
-	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().SearchRow.Query().Where(m.predicates...).IDs(ctx)
-	default:
-		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
-	}
-}
-
-// SetEntityID sets the "entity_id" field.
-func (m *SearchRowMutation) SetEntityID(s string) {
-	m.entity_id = &s
-}
-
-// EntityID returns the value of the "entity_id" field in the mutation.
-func (m *SearchRowMutation) EntityID() (r string, exists bool) {
-	v := m.entity_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldEntityID returns the old "entity_id" field's value of the SearchRow entity.
-// If the SearchRow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SearchRowMutation) OldEntityID(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldEntityID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldEntityID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldEntityID: %w", err)
-	}
-	return oldValue.EntityID, nil
-}
-
-// ResetEntityID resets all changes to the "entity_id" field.
-func (m *SearchRowMutation) ResetEntityID() {
-	m.entity_id = nil
-}
-
-// SetKey sets the "key" field.
-func (m *SearchRowMutation) SetKey(s string) {
-	m.key = &s
-}
-
-// Key returns the value of the "key" field in the mutation.
-func (m *SearchRowMutation) Key() (r string, exists bool) {
-	v := m.key
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldKey returns the old "key" field's value of the SearchRow entity.
-// If the SearchRow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SearchRowMutation) OldKey(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldKey is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldKey requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldKey: %w", err)
-	}
-	return oldValue.Key, nil
-}
-
-// ResetKey resets all changes to the "key" field.
-func (m *SearchRowMutation) ResetKey() {
-	m.key = nil
-}
-
-// SetValue sets the "value" field.
-func (m *SearchRowMutation) SetValue(s string) {
-	m.value = &s
-}
-
-// Value returns the value of the "value" field in the mutation.
-func (m *SearchRowMutation) Value() (r string, exists bool) {
-	v := m.value
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldValue returns the old "value" field's value of the SearchRow entity.
-// If the SearchRow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SearchRowMutation) OldValue(ctx context.Context) (v *string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldValue is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldValue requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldValue: %w", err)
-	}
-	return oldValue.Value, nil
-}
-
-// ClearValue clears the value of the "value" field.
-func (m *SearchRowMutation) ClearValue() {
-	m.value = nil
-	m.clearedFields[searchrow.FieldValue] = struct{}{}
-}
-
-// ValueCleared returns if the "value" field was cleared in this mutation.
-func (m *SearchRowMutation) ValueCleared() bool {
-	_, ok := m.clearedFields[searchrow.FieldValue]
-	return ok
-}
-
-// ResetValue resets all changes to the "value" field.
-func (m *SearchRowMutation) ResetValue() {
-	m.value = nil
-	delete(m.clearedFields, searchrow.FieldValue)
-}
-
-// SetOriginalValue sets the "original_value" field.
-func (m *SearchRowMutation) SetOriginalValue(s string) {
-	m.original_value = &s
-}
-
-// OriginalValue returns the value of the "original_value" field in the mutation.
-func (m *SearchRowMutation) OriginalValue() (r string, exists bool) {
-	v := m.original_value
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldOriginalValue returns the old "original_value" field's value of the SearchRow entity.
-// If the SearchRow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SearchRowMutation) OldOriginalValue(ctx context.Context) (v *string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldOriginalValue is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldOriginalValue requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldOriginalValue: %w", err)
-	}
-	return oldValue.OriginalValue, nil
-}
-
-// ClearOriginalValue clears the value of the "original_value" field.
-func (m *SearchRowMutation) ClearOriginalValue() {
-	m.original_value = nil
-	m.clearedFields[searchrow.FieldOriginalValue] = struct{}{}
-}
-
-// OriginalValueCleared returns if the "original_value" field was cleared in this mutation.
-func (m *SearchRowMutation) OriginalValueCleared() bool {
-	_, ok := m.clearedFields[searchrow.FieldOriginalValue]
-	return ok
-}
-
-// ResetOriginalValue resets all changes to the "original_value" field.
-func (m *SearchRowMutation) ResetOriginalValue() {
-	m.original_value = nil
-	delete(m.clearedFields, searchrow.FieldOriginalValue)
-}
-
-// Where appends a list predicates to the SearchRowMutation builder.
-func (m *SearchRowMutation) Where(ps ...predicate.SearchRow) {
-	m.predicates = append(m.predicates, ps...)
-}
-
-// WhereP appends storage-level predicates to the SearchRowMutation builder. Using this method,
-// users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *SearchRowMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.SearchRow, len(ps))
-	for i := range ps {
-		p[i] = ps[i]
-	}
-	m.Where(p...)
-}
-
-// Op returns the operation name.
-func (m *SearchRowMutation) Op() Op {
-	return m.op
-}
-
-// SetOp allows setting the mutation operation.
-func (m *SearchRowMutation) SetOp(op Op) {
-	m.op = op
-}
-
-// Type returns the node type of this mutation (SearchRow).
-func (m *SearchRowMutation) Type() string {
-	return m.typ
-}
-
-// Fields returns all fields that were changed during this mutation. Note that in
-// order to get all numeric fields that were incremented/decremented, call
-// AddedFields().
-func (m *SearchRowMutation) Fields() []string {
-	fields := make([]string, 0, 4)
-	if m.entity_id != nil {
-		fields = append(fields, searchrow.FieldEntityID)
-	}
-	if m.key != nil {
-		fields = append(fields, searchrow.FieldKey)
-	}
-	if m.value != nil {
-		fields = append(fields, searchrow.FieldValue)
-	}
-	if m.original_value != nil {
-		fields = append(fields, searchrow.FieldOriginalValue)
-	}
-	return fields
-}
-
-// Field returns the value of a field with the given name. The second boolean
-// return value indicates that this field was not set, or was not defined in the
-// schema.
-func (m *SearchRowMutation) Field(name string) (ent.Value, bool) {
-	switch name {
-	case searchrow.FieldEntityID:
-		return m.EntityID()
-	case searchrow.FieldKey:
-		return m.Key()
-	case searchrow.FieldValue:
-		return m.Value()
-	case searchrow.FieldOriginalValue:
-		return m.OriginalValue()
-	}
-	return nil, false
-}
-
-// OldField returns the old value of the field from the database. An error is
-// returned if the mutation operation is not UpdateOne, or the query to the
-// database failed.
-func (m *SearchRowMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
-	switch name {
-	case searchrow.FieldEntityID:
-		return m.OldEntityID(ctx)
-	case searchrow.FieldKey:
-		return m.OldKey(ctx)
-	case searchrow.FieldValue:
-		return m.OldValue(ctx)
-	case searchrow.FieldOriginalValue:
-		return m.OldOriginalValue(ctx)
-	}
-	return nil, fmt.Errorf("unknown SearchRow field %s", name)
-}
-
-// SetField sets the value of a field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *SearchRowMutation) SetField(name string, value ent.Value) error {
-	switch name {
-	case searchrow.FieldEntityID:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEntityID(v)
-		return nil
-	case searchrow.FieldKey:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetKey(v)
-		return nil
-	case searchrow.FieldValue:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetValue(v)
-		return nil
-	case searchrow.FieldOriginalValue:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetOriginalValue(v)
-		return nil
-	}
-	return fmt.Errorf("unknown SearchRow field %s", name)
-}
-
-// AddedFields returns all numeric fields that were incremented/decremented during
-// this mutation.
-func (m *SearchRowMutation) AddedFields() []string {
-	return nil
-}
-
-// AddedField returns the numeric value that was incremented/decremented on a field
-// with the given name. The second boolean return value indicates that this field
-// was not set, or was not defined in the schema.
-func (m *SearchRowMutation) AddedField(name string) (ent.Value, bool) {
-	return nil, false
-}
-
-// AddField adds the value to the field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *SearchRowMutation) AddField(name string, value ent.Value) error {
-	switch name {
-	}
-	return fmt.Errorf("unknown SearchRow numeric field %s", name)
-}
-
-// ClearedFields returns all nullable fields that were cleared during this
-// mutation.
-func (m *SearchRowMutation) ClearedFields() []string {
-	var fields []string
-	if m.FieldCleared(searchrow.FieldValue) {
-		fields = append(fields, searchrow.FieldValue)
-	}
-	if m.FieldCleared(searchrow.FieldOriginalValue) {
-		fields = append(fields, searchrow.FieldOriginalValue)
-	}
-	return fields
-}
-
-// FieldCleared returns a boolean indicating if a field with the given name was
-// cleared in this mutation.
-func (m *SearchRowMutation) FieldCleared(name string) bool {
-	_, ok := m.clearedFields[name]
-	return ok
-}
-
-// ClearField clears the value of the field with the given name. It returns an
-// error if the field is not defined in the schema.
-func (m *SearchRowMutation) ClearField(name string) error {
-	switch name {
-	case searchrow.FieldValue:
-		m.ClearValue()
-		return nil
-	case searchrow.FieldOriginalValue:
-		m.ClearOriginalValue()
-		return nil
-	}
-	return fmt.Errorf("unknown SearchRow nullable field %s", name)
-}
-
-// ResetField resets all changes in the mutation for the field with the given name.
-// It returns an error if the field is not defined in the schema.
-func (m *SearchRowMutation) ResetField(name string) error {
-	switch name {
-	case searchrow.FieldEntityID:
-		m.ResetEntityID()
-		return nil
-	case searchrow.FieldKey:
-		m.ResetKey()
-		return nil
-	case searchrow.FieldValue:
-		m.ResetValue()
-		return nil
-	case searchrow.FieldOriginalValue:
-		m.ResetOriginalValue()
-		return nil
-	}
-	return fmt.Errorf("unknown SearchRow field %s", name)
-}
-
-// AddedEdges returns all edge names that were set/added in this mutation.
-func (m *SearchRowMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// AddedIDs returns all IDs (to other nodes) that were added for the given edge
-// name in this mutation.
-func (m *SearchRowMutation) AddedIDs(name string) []ent.Value {
-	return nil
-}
-
-// RemovedEdges returns all edge names that were removed in this mutation.
-func (m *SearchRowMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
-// the given name in this mutation.
-func (m *SearchRowMutation) RemovedIDs(name string) []ent.Value {
-	return nil
-}
-
-// ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *SearchRowMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// EdgeCleared returns a boolean which indicates if the edge with the given name
-// was cleared in this mutation.
-func (m *SearchRowMutation) EdgeCleared(name string) bool {
-	return false
-}
-
-// ClearEdge clears the value of the edge with the given name. It returns an error
-// if that edge is not defined in the schema.
-func (m *SearchRowMutation) ClearEdge(name string) error {
-	return fmt.Errorf("unknown SearchRow unique edge %s", name)
-}
-
-// ResetEdge resets all changes to the edge with the given name in this mutation.
-// It returns an error if the edge is not defined in the schema.
-func (m *SearchRowMutation) ResetEdge(name string) error {
-	return fmt.Errorf("unknown SearchRow edge %s", name)
 }

@@ -16,8 +16,8 @@ type Relation struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// id of the entity whose descriptor emitted the relation
-	OriginID string `json:"origin_id,omitempty"`
+	// seq of the entity whose descriptor emitted the relation
+	OriginSeq int64 `json:"origin_seq,omitempty"`
 	// lower-cased ref of the entity the relation is listed on
 	SourceKey string `json:"source_key,omitempty"`
 	// Type holds the value of the "type" field.
@@ -34,9 +34,9 @@ func (*Relation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case relation.FieldID:
+		case relation.FieldID, relation.FieldOriginSeq:
 			values[i] = new(sql.NullInt64)
-		case relation.FieldOriginID, relation.FieldSourceKey, relation.FieldType, relation.FieldTargetRef, relation.FieldTargetKey:
+		case relation.FieldSourceKey, relation.FieldType, relation.FieldTargetRef, relation.FieldTargetKey:
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -59,11 +59,11 @@ func (_m *Relation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
 			_m.ID = int(value.Int64)
-		case relation.FieldOriginID:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field origin_id", values[i])
+		case relation.FieldOriginSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field origin_seq", values[i])
 			} else if value.Valid {
-				_m.OriginID = value.String
+				_m.OriginSeq = value.Int64
 			}
 		case relation.FieldSourceKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -125,8 +125,8 @@ func (_m *Relation) String() string {
 	var builder strings.Builder
 	builder.WriteString("Relation(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
-	builder.WriteString("origin_id=")
-	builder.WriteString(_m.OriginID)
+	builder.WriteString("origin_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OriginSeq))
 	builder.WriteString(", ")
 	builder.WriteString("source_key=")
 	builder.WriteString(_m.SourceKey)

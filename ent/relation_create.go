@@ -21,9 +21,9 @@ type RelationCreate struct {
 	conflict []sql.ConflictOption
 }
 
-// SetOriginID sets the "origin_id" field.
-func (_c *RelationCreate) SetOriginID(v string) *RelationCreate {
-	_c.mutation.SetOriginID(v)
+// SetOriginSeq sets the "origin_seq" field.
+func (_c *RelationCreate) SetOriginSeq(v int64) *RelationCreate {
+	_c.mutation.SetOriginSeq(v)
 	return _c
 }
 
@@ -85,13 +85,8 @@ func (_c *RelationCreate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *RelationCreate) check() error {
-	if _, ok := _c.mutation.OriginID(); !ok {
-		return &ValidationError{Name: "origin_id", err: errors.New(`ent: missing required field "Relation.origin_id"`)}
-	}
-	if v, ok := _c.mutation.OriginID(); ok {
-		if err := relation.OriginIDValidator(v); err != nil {
-			return &ValidationError{Name: "origin_id", err: fmt.Errorf(`ent: validator failed for field "Relation.origin_id": %w`, err)}
-		}
+	if _, ok := _c.mutation.OriginSeq(); !ok {
+		return &ValidationError{Name: "origin_seq", err: errors.New(`ent: missing required field "Relation.origin_seq"`)}
 	}
 	if _, ok := _c.mutation.SourceKey(); !ok {
 		return &ValidationError{Name: "source_key", err: errors.New(`ent: missing required field "Relation.source_key"`)}
@@ -152,9 +147,9 @@ func (_c *RelationCreate) createSpec() (*Relation, *sqlgraph.CreateSpec) {
 		_spec = sqlgraph.NewCreateSpec(relation.Table, sqlgraph.NewFieldSpec(relation.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
-	if value, ok := _c.mutation.OriginID(); ok {
-		_spec.SetField(relation.FieldOriginID, field.TypeString, value)
-		_node.OriginID = value
+	if value, ok := _c.mutation.OriginSeq(); ok {
+		_spec.SetField(relation.FieldOriginSeq, field.TypeInt64, value)
+		_node.OriginSeq = value
 	}
 	if value, ok := _c.mutation.SourceKey(); ok {
 		_spec.SetField(relation.FieldSourceKey, field.TypeString, value)
@@ -179,7 +174,7 @@ func (_c *RelationCreate) createSpec() (*Relation, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Relation.Create().
-//		SetOriginID(v).
+//		SetOriginSeq(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -188,7 +183,7 @@ func (_c *RelationCreate) createSpec() (*Relation, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.RelationUpsert) {
-//			SetOriginID(v+v).
+//			SetOriginSeq(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *RelationCreate) OnConflict(opts ...sql.ConflictOption) *RelationUpsertOne {
@@ -224,15 +219,21 @@ type (
 	}
 )
 
-// SetOriginID sets the "origin_id" field.
-func (u *RelationUpsert) SetOriginID(v string) *RelationUpsert {
-	u.Set(relation.FieldOriginID, v)
+// SetOriginSeq sets the "origin_seq" field.
+func (u *RelationUpsert) SetOriginSeq(v int64) *RelationUpsert {
+	u.Set(relation.FieldOriginSeq, v)
 	return u
 }
 
-// UpdateOriginID sets the "origin_id" field to the value that was provided on create.
-func (u *RelationUpsert) UpdateOriginID() *RelationUpsert {
-	u.SetExcluded(relation.FieldOriginID)
+// UpdateOriginSeq sets the "origin_seq" field to the value that was provided on create.
+func (u *RelationUpsert) UpdateOriginSeq() *RelationUpsert {
+	u.SetExcluded(relation.FieldOriginSeq)
+	return u
+}
+
+// AddOriginSeq adds v to the "origin_seq" field.
+func (u *RelationUpsert) AddOriginSeq(v int64) *RelationUpsert {
+	u.Add(relation.FieldOriginSeq, v)
 	return u
 }
 
@@ -324,17 +325,24 @@ func (u *RelationUpsertOne) Update(set func(*RelationUpsert)) *RelationUpsertOne
 	return u
 }
 
-// SetOriginID sets the "origin_id" field.
-func (u *RelationUpsertOne) SetOriginID(v string) *RelationUpsertOne {
+// SetOriginSeq sets the "origin_seq" field.
+func (u *RelationUpsertOne) SetOriginSeq(v int64) *RelationUpsertOne {
 	return u.Update(func(s *RelationUpsert) {
-		s.SetOriginID(v)
+		s.SetOriginSeq(v)
 	})
 }
 
-// UpdateOriginID sets the "origin_id" field to the value that was provided on create.
-func (u *RelationUpsertOne) UpdateOriginID() *RelationUpsertOne {
+// AddOriginSeq adds v to the "origin_seq" field.
+func (u *RelationUpsertOne) AddOriginSeq(v int64) *RelationUpsertOne {
 	return u.Update(func(s *RelationUpsert) {
-		s.UpdateOriginID()
+		s.AddOriginSeq(v)
+	})
+}
+
+// UpdateOriginSeq sets the "origin_seq" field to the value that was provided on create.
+func (u *RelationUpsertOne) UpdateOriginSeq() *RelationUpsertOne {
+	return u.Update(func(s *RelationUpsert) {
+		s.UpdateOriginSeq()
 	})
 }
 
@@ -528,7 +536,7 @@ func (_c *RelationCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.RelationUpsert) {
-//			SetOriginID(v+v).
+//			SetOriginSeq(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *RelationCreateBulk) OnConflict(opts ...sql.ConflictOption) *RelationUpsertBulk {
@@ -597,17 +605,24 @@ func (u *RelationUpsertBulk) Update(set func(*RelationUpsert)) *RelationUpsertBu
 	return u
 }
 
-// SetOriginID sets the "origin_id" field.
-func (u *RelationUpsertBulk) SetOriginID(v string) *RelationUpsertBulk {
+// SetOriginSeq sets the "origin_seq" field.
+func (u *RelationUpsertBulk) SetOriginSeq(v int64) *RelationUpsertBulk {
 	return u.Update(func(s *RelationUpsert) {
-		s.SetOriginID(v)
+		s.SetOriginSeq(v)
 	})
 }
 
-// UpdateOriginID sets the "origin_id" field to the value that was provided on create.
-func (u *RelationUpsertBulk) UpdateOriginID() *RelationUpsertBulk {
+// AddOriginSeq adds v to the "origin_seq" field.
+func (u *RelationUpsertBulk) AddOriginSeq(v int64) *RelationUpsertBulk {
 	return u.Update(func(s *RelationUpsert) {
-		s.UpdateOriginID()
+		s.AddOriginSeq(v)
+	})
+}
+
+// UpdateOriginSeq sets the "origin_seq" field to the value that was provided on create.
+func (u *RelationUpsertBulk) UpdateOriginSeq() *RelationUpsertBulk {
+	return u.Update(func(s *RelationUpsert) {
+		s.UpdateOriginSeq()
 	})
 }
 

@@ -264,12 +264,12 @@ func (_q *RelationQuery) Clone() *RelationQuery {
 // Example:
 //
 //	var v []struct {
-//		OriginID string `json:"origin_id,omitempty"`
+//		OriginSeq int64 `json:"origin_seq,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.Relation.Query().
-//		GroupBy(relation.FieldOriginID).
+//		GroupBy(relation.FieldOriginSeq).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *RelationQuery) GroupBy(field string, fields ...string) *RelationGroupBy {
@@ -287,11 +287,11 @@ func (_q *RelationQuery) GroupBy(field string, fields ...string) *RelationGroupB
 // Example:
 //
 //	var v []struct {
-//		OriginID string `json:"origin_id,omitempty"`
+//		OriginSeq int64 `json:"origin_seq,omitempty"`
 //	}
 //
 //	client.Relation.Query().
-//		Select(relation.FieldOriginID).
+//		Select(relation.FieldOriginSeq).
 //		Scan(ctx, &v)
 func (_q *RelationQuery) Select(fields ...string) *RelationSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)

@@ -28,17 +28,24 @@ func (_u *RelationUpdate) Where(ps ...predicate.Relation) *RelationUpdate {
 	return _u
 }
 
-// SetOriginID sets the "origin_id" field.
-func (_u *RelationUpdate) SetOriginID(v string) *RelationUpdate {
-	_u.mutation.SetOriginID(v)
+// SetOriginSeq sets the "origin_seq" field.
+func (_u *RelationUpdate) SetOriginSeq(v int64) *RelationUpdate {
+	_u.mutation.ResetOriginSeq()
+	_u.mutation.SetOriginSeq(v)
 	return _u
 }
 
-// SetNillableOriginID sets the "origin_id" field if the given value is not nil.
-func (_u *RelationUpdate) SetNillableOriginID(v *string) *RelationUpdate {
+// SetNillableOriginSeq sets the "origin_seq" field if the given value is not nil.
+func (_u *RelationUpdate) SetNillableOriginSeq(v *int64) *RelationUpdate {
 	if v != nil {
-		_u.SetOriginID(*v)
+		_u.SetOriginSeq(*v)
 	}
+	return _u
+}
+
+// AddOriginSeq adds value to the "origin_seq" field.
+func (_u *RelationUpdate) AddOriginSeq(v int64) *RelationUpdate {
+	_u.mutation.AddOriginSeq(v)
 	return _u
 }
 
@@ -132,11 +139,6 @@ func (_u *RelationUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RelationUpdate) check() error {
-	if v, ok := _u.mutation.OriginID(); ok {
-		if err := relation.OriginIDValidator(v); err != nil {
-			return &ValidationError{Name: "origin_id", err: fmt.Errorf(`ent: validator failed for field "Relation.origin_id": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.SourceKey(); ok {
 		if err := relation.SourceKeyValidator(v); err != nil {
 			return &ValidationError{Name: "source_key", err: fmt.Errorf(`ent: validator failed for field "Relation.source_key": %w`, err)}
@@ -178,8 +180,11 @@ func (_u *RelationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
-	if value, ok := _u.mutation.OriginID(); ok {
-		_spec.SetField(relation.FieldOriginID, field.TypeString, value)
+	if value, ok := _u.mutation.OriginSeq(); ok {
+		_spec.SetField(relation.FieldOriginSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedOriginSeq(); ok {
+		_spec.AddField(relation.FieldOriginSeq, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.SourceKey(); ok {
 		_spec.SetField(relation.FieldSourceKey, field.TypeString, value)
@@ -215,17 +220,24 @@ type RelationUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
-// SetOriginID sets the "origin_id" field.
-func (_u *RelationUpdateOne) SetOriginID(v string) *RelationUpdateOne {
-	_u.mutation.SetOriginID(v)
+// SetOriginSeq sets the "origin_seq" field.
+func (_u *RelationUpdateOne) SetOriginSeq(v int64) *RelationUpdateOne {
+	_u.mutation.ResetOriginSeq()
+	_u.mutation.SetOriginSeq(v)
 	return _u
 }
 
-// SetNillableOriginID sets the "origin_id" field if the given value is not nil.
-func (_u *RelationUpdateOne) SetNillableOriginID(v *string) *RelationUpdateOne {
+// SetNillableOriginSeq sets the "origin_seq" field if the given value is not nil.
+func (_u *RelationUpdateOne) SetNillableOriginSeq(v *int64) *RelationUpdateOne {
 	if v != nil {
-		_u.SetOriginID(*v)
+		_u.SetOriginSeq(*v)
 	}
+	return _u
+}
+
+// AddOriginSeq adds value to the "origin_seq" field.
+func (_u *RelationUpdateOne) AddOriginSeq(v int64) *RelationUpdateOne {
+	_u.mutation.AddOriginSeq(v)
 	return _u
 }
 
@@ -332,11 +344,6 @@ func (_u *RelationUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RelationUpdateOne) check() error {
-	if v, ok := _u.mutation.OriginID(); ok {
-		if err := relation.OriginIDValidator(v); err != nil {
-			return &ValidationError{Name: "origin_id", err: fmt.Errorf(`ent: validator failed for field "Relation.origin_id": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.SourceKey(); ok {
 		if err := relation.SourceKeyValidator(v); err != nil {
 			return &ValidationError{Name: "source_key", err: fmt.Errorf(`ent: validator failed for field "Relation.source_key": %w`, err)}
@@ -395,8 +402,11 @@ func (_u *RelationUpdateOne) sqlSave(ctx context.Context) (_node *Relation, err 
 			}
 		}
 	}
-	if value, ok := _u.mutation.OriginID(); ok {
-		_spec.SetField(relation.FieldOriginID, field.TypeString, value)
+	if value, ok := _u.mutation.OriginSeq(); ok {
+		_spec.SetField(relation.FieldOriginSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedOriginSeq(); ok {
+		_spec.AddField(relation.FieldOriginSeq, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.SourceKey(); ok {
 		_spec.SetField(relation.FieldSourceKey, field.TypeString, value)

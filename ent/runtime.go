@@ -11,7 +11,6 @@ import (
 	"github.com/pont-dev/pont/ent/providerstate"
 	"github.com/pont-dev/pont/ent/relation"
 	"github.com/pont-dev/pont/ent/schema"
-	"github.com/pont-dev/pont/ent/searchrow"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -25,47 +24,47 @@ func init() {
 	// entity.RefKeyValidator is a validator for the "ref_key" field. It is called by the builders before save.
 	entity.RefKeyValidator = entityDescRefKey.Validators[0].(func(string) error)
 	// entityDescKind is the schema descriptor for kind field.
-	entityDescKind := entityFields[2].Descriptor()
+	entityDescKind := entityFields[3].Descriptor()
 	// entity.KindValidator is a validator for the "kind" field. It is called by the builders before save.
 	entity.KindValidator = entityDescKind.Validators[0].(func(string) error)
 	// entityDescNamespace is the schema descriptor for namespace field.
-	entityDescNamespace := entityFields[3].Descriptor()
+	entityDescNamespace := entityFields[4].Descriptor()
 	// entity.NamespaceValidator is a validator for the "namespace" field. It is called by the builders before save.
 	entity.NamespaceValidator = entityDescNamespace.Validators[0].(func(string) error)
 	// entityDescName is the schema descriptor for name field.
-	entityDescName := entityFields[4].Descriptor()
+	entityDescName := entityFields[5].Descriptor()
 	// entity.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	entity.NameValidator = entityDescName.Validators[0].(func(string) error)
 	// entityDescEtag is the schema descriptor for etag field.
-	entityDescEtag := entityFields[6].Descriptor()
+	entityDescEtag := entityFields[7].Descriptor()
 	// entity.EtagValidator is a validator for the "etag" field. It is called by the builders before save.
 	entity.EtagValidator = entityDescEtag.Validators[0].(func(string) error)
 	// entityDescProvider is the schema descriptor for provider field.
-	entityDescProvider := entityFields[8].Descriptor()
+	entityDescProvider := entityFields[9].Descriptor()
 	// entity.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
 	entity.ProviderValidator = entityDescProvider.Validators[0].(func(string) error)
 	// entityDescSource is the schema descriptor for source field.
-	entityDescSource := entityFields[9].Descriptor()
+	entityDescSource := entityFields[10].Descriptor()
 	// entity.DefaultSource holds the default value on creation for the source field.
 	entity.DefaultSource = entityDescSource.Default.(string)
 	// entityDescParentRef is the schema descriptor for parent_ref field.
-	entityDescParentRef := entityFields[10].Descriptor()
+	entityDescParentRef := entityFields[11].Descriptor()
 	// entity.DefaultParentRef holds the default value on creation for the parent_ref field.
 	entity.DefaultParentRef = entityDescParentRef.Default.(string)
 	// entityDescOrphan is the schema descriptor for orphan field.
-	entityDescOrphan := entityFields[11].Descriptor()
+	entityDescOrphan := entityFields[12].Descriptor()
 	// entity.DefaultOrphan holds the default value on creation for the orphan field.
 	entity.DefaultOrphan = entityDescOrphan.Default.(bool)
 	// entityDescHasErrors is the schema descriptor for has_errors field.
-	entityDescHasErrors := entityFields[12].Descriptor()
+	entityDescHasErrors := entityFields[13].Descriptor()
 	// entity.DefaultHasErrors holds the default value on creation for the has_errors field.
 	entity.DefaultHasErrors = entityDescHasErrors.Default.(bool)
 	// entityDescCreatedAt is the schema descriptor for created_at field.
-	entityDescCreatedAt := entityFields[13].Descriptor()
+	entityDescCreatedAt := entityFields[14].Descriptor()
 	// entity.DefaultCreatedAt holds the default value on creation for the created_at field.
 	entity.DefaultCreatedAt = entityDescCreatedAt.Default.(func() time.Time)
 	// entityDescUpdatedAt is the schema descriptor for updated_at field.
-	entityDescUpdatedAt := entityFields[14].Descriptor()
+	entityDescUpdatedAt := entityFields[15].Descriptor()
 	// entity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	entity.DefaultUpdatedAt = entityDescUpdatedAt.Default.(func() time.Time)
 	// entityDescID is the schema descriptor for id field.
@@ -144,10 +143,6 @@ func init() {
 	providerstate.IDValidator = providerstateDescID.Validators[0].(func(string) error)
 	relationFields := schema.Relation{}.Fields()
 	_ = relationFields
-	// relationDescOriginID is the schema descriptor for origin_id field.
-	relationDescOriginID := relationFields[0].Descriptor()
-	// relation.OriginIDValidator is a validator for the "origin_id" field. It is called by the builders before save.
-	relation.OriginIDValidator = relationDescOriginID.Validators[0].(func(string) error)
 	// relationDescSourceKey is the schema descriptor for source_key field.
 	relationDescSourceKey := relationFields[1].Descriptor()
 	// relation.SourceKeyValidator is a validator for the "source_key" field. It is called by the builders before save.
@@ -164,14 +159,4 @@ func init() {
 	relationDescTargetKey := relationFields[4].Descriptor()
 	// relation.TargetKeyValidator is a validator for the "target_key" field. It is called by the builders before save.
 	relation.TargetKeyValidator = relationDescTargetKey.Validators[0].(func(string) error)
-	searchrowFields := schema.SearchRow{}.Fields()
-	_ = searchrowFields
-	// searchrowDescEntityID is the schema descriptor for entity_id field.
-	searchrowDescEntityID := searchrowFields[0].Descriptor()
-	// searchrow.EntityIDValidator is a validator for the "entity_id" field. It is called by the builders before save.
-	searchrow.EntityIDValidator = searchrowDescEntityID.Validators[0].(func(string) error)
-	// searchrowDescKey is the schema descriptor for key field.
-	searchrowDescKey := searchrowFields[1].Descriptor()
-	// searchrow.KeyValidator is a validator for the "key" field. It is called by the builders before save.
-	searchrow.KeyValidator = searchrowDescKey.Validators[0].(func(string) error)
 }

@@ -24,8 +24,6 @@ type Tx struct {
 	ProviderState *ProviderStateClient
 	// Relation is the client for interacting with the Relation builders.
 	Relation *RelationClient
-	// SearchRow is the client for interacting with the SearchRow builders.
-	SearchRow *SearchRowClient
 
 	// lazily loaded.
 	client     *Client
@@ -162,7 +160,6 @@ func (tx *Tx) init() {
 	tx.ProcessingError = NewProcessingErrorClient(tx.config)
 	tx.ProviderState = NewProviderStateClient(tx.config)
 	tx.Relation = NewRelationClient(tx.config)
-	tx.SearchRow = NewSearchRowClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -28,8 +28,15 @@ const applyBatch = 500
 // known is what the store holds of an entity the provider owned before.
 type known struct {
 	id     string
+	seq    int64
 	hash   string
 	orphan bool
+}
+
+// stored names a written entity: its uid and its seq.
+type stored struct {
+	id  string
+	seq int64
 }
 
 // Apply writes one mutation in one transaction: entities whose hash did not
@@ -54,13 +61,14 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 }
 
 type applier struct {
-	s      *Store
-	tx     *sql.Tx
-	m      *catalog.Mutation
-	res    *catalog.ApplyResult
-	known  map[string]known
-	seen   map[string]bool
-	errors []catalog.ProcessingError
+	s       *Store
+	tx      *sql.Tx
+	m       *catalog.Mutation
+	res     *catalog.ApplyResult
+	known   map[string]known
+	seen    map[string]bool
+	errors  []catalog.ProcessingError
+	nextSeq int64 // SQLite: the next free seq (the write lock is ours)
 }
 
 func (a *applier) run(ctx context.Context) error {
@@ -105,7 +113,7 @@ func (a *applier) run(ctx context.Context) error {
 
 // loadKnown reads what the provider owns (for a delta: from its sources).
 func (a *applier) loadKnown(ctx context.Context) error {
-	query := "SELECT ref_key, id, hash, orphan FROM entities WHERE provider = ?"
+	query := "SELECT ref_key, id, seq, hash, orphan FROM entities WHERE provider = ?"
 	args := []any{a.m.Provider}
 	if !a.m.Full {
 		keys := append([]string(nil), a.m.Removed...)
@@ -137,7 +145,7 @@ func (a *applier) loadKnown(ctx context.Context) error {
 	for rows.Next() {
 		var k string
 		var kn known
-		if err := rows.Scan(&k, &kn.id, &kn.hash, &kn.orphan); err != nil {
+		if err := rows.Scan(&k, &kn.id, &kn.seq, &kn.hash, &kn.orphan); err != nil {
 			return err
 		}
 		a.known[k] = kn
@@ -153,7 +161,7 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 	}
 	var fresh []*catalog.Prepared
 	var changed []*catalog.Prepared
-	ids := make(map[*catalog.Prepared]string, len(batch))
+	ids := make(map[*catalog.Prepared]stored, len(batch))
 	for _, p := range batch {
 		kn, ok := a.known[p.Key]
 		switch {
@@ -161,7 +169,7 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 			a.res.Unchanged++
 		case ok:
 			changed = append(changed, p)
-			ids[p] = kn.id
+			ids[p] = stored{kn.id, kn.seq}
 		default:
 			fresh = append(fresh, p)
 		}
@@ -182,10 +190,16 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 				})
 				continue
 			}
-			ids[p] = newUID()
 			kept = append(kept, p)
 		}
 		fresh = kept
+		seqs, err := a.allocSeqs(ctx, len(fresh))
+		if err != nil {
+			return err
+		}
+		for i, p := range fresh {
+			ids[p] = stored{newUID(), seqs[i]}
+		}
 	}
 	if len(changed) > 0 {
 		if err := a.updateEntities(ctx, changed, ids); err != nil {
@@ -225,47 +239,71 @@ func (a *applier) ownersOf(ctx context.Context, ps []*catalog.Prepared) (map[str
 	return owners, rows.Err()
 }
 
-func (a *applier) updateEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
+// allocSeqs hands out n new entity seqs: from the entity_seq sequence on
+// PostgreSQL, after the largest stored one on SQLite (whose single writer
+// holds the lock for the whole mutation).
+func (a *applier) allocSeqs(ctx context.Context, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if n == 0 {
+		return out, nil
+	}
+	if a.s.pg {
+		rows, err := a.tx.QueryContext(ctx, "SELECT nextval('entity_seq') FROM generate_series(1, $1)", n)
+		if err != nil {
+			return nil, fmt.Errorf("allocate entity seqs: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, rows.Err()
+	}
+	if a.nextSeq == 0 {
+		if err := a.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM entities").Scan(&a.nextSeq); err != nil {
+			return nil, fmt.Errorf("allocate entity seqs: %w", err)
+		}
+	}
+	for range n {
+		out = append(out, a.nextSeq)
+		a.nextSeq++
+	}
+	return out, nil
+}
+
+func (a *applier) updateEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
 	t := now()
 	stmt := a.s.q("UPDATE entities SET body = ?, hash = ?, etag = ?, source = ?, parent_ref = ?, name = ?, orphan = ?, updated_at = ? WHERE id = ?")
 	for _, p := range ps {
-		if _, err := a.tx.ExecContext(ctx, stmt, p.Body, p.Hash, newEtag(), p.Source, p.Parent, p.Ref.Name, false, t, ids[p]); err != nil {
+		if _, err := a.tx.ExecContext(ctx, stmt, p.Body, p.Hash, newEtag(), p.Source, p.Parent, p.Ref.Name, false, t, ids[p].id); err != nil {
 			return fmt.Errorf("update %s: %w", p.Ref, err)
 		}
 	}
 	a.res.Updated += len(ps)
-	idList := make([]string, len(ps))
+	seqs := make([]int64, len(ps))
 	for i, p := range ps {
-		idList[i] = ids[p]
+		seqs[i] = ids[p].seq
 	}
-	args := make([]any, len(idList))
-	for i, id := range idList {
-		args[i] = id
-	}
-	in := placeholders(len(idList))
-	if _, err := a.tx.ExecContext(ctx, a.s.q("DELETE FROM search WHERE entity_id IN ("+in+")"), args...); err != nil {
-		return fmt.Errorf("clear search rows: %w", err)
-	}
-	if _, err := a.tx.ExecContext(ctx, a.s.q("DELETE FROM relations WHERE origin_id IN ("+in+")"), args...); err != nil {
-		return fmt.Errorf("clear relations: %w", err)
-	}
-	return nil
+	return a.s.clearDerived(ctx, a.tx, seqs)
 }
 
-func (a *applier) insertEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
-	const cols = 13
+func (a *applier) insertEntities(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	const cols = 14
 	t := now()
 	for start := 0; start < len(ps); start += 200 {
 		chunk := ps[start:min(start+200, len(ps))]
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO entities (id, ref_key, kind, namespace, name, body, etag, hash, provider, source, parent_ref, created_at, updated_at) VALUES ")
+		sb.WriteString("INSERT INTO entities (id, seq, ref_key, kind, namespace, name, body, etag, hash, provider, source, parent_ref, created_at, updated_at) VALUES ")
 		args := make([]any, 0, len(chunk)*cols)
 		for i, p := range chunk {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
-			args = append(args, ids[p], p.Key, strings.ToLower(p.Ref.Kind), strings.ToLower(p.Ref.Namespace), p.Ref.Name,
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, ids[p].id, ids[p].seq, p.Key, strings.ToLower(p.Ref.Kind), strings.ToLower(p.Ref.Namespace), p.Ref.Name,
 				p.Body, newEtag(), p.Hash, a.m.Provider, p.Source, p.Parent, t, t)
 		}
 		if _, err := a.tx.ExecContext(ctx, a.s.q(sb.String()), args...); err != nil {
@@ -276,22 +314,24 @@ func (a *applier) insertEntities(ctx context.Context, ps []*catalog.Prepared, id
 	return nil
 }
 
-// bulkInsert starts a multi-row INSERT into a table without unique
-// constraints. On SQLite it is INSERT OR IGNORE: a plain multi-row INSERT
-// may abort half way, so SQLite keeps a statement journal of every page it
-// touches, which cost most of a 50,000-entity ingest; with no constraint to
-// break, OR IGNORE changes nothing else.
-func (s *Store) bulkInsert(tableAndColumns string) string {
+// bulkInsert starts a multi-row INSERT into a derived table where a
+// duplicate row means nothing (the same key and value twice on one entity)
+// and is dropped. On SQLite that is INSERT OR IGNORE, which also spares the
+// statement journal a plain multi-row INSERT needs in case it aborts half
+// way (it cost most of a 50,000-entity ingest); on PostgreSQL, ON CONFLICT
+// DO NOTHING (returned as the suffix).
+func (s *Store) bulkInsert(tableAndColumns string) (prefix, suffix string) {
 	if s.pg {
-		return "INSERT INTO " + tableAndColumns + " VALUES "
+		return "INSERT INTO " + tableAndColumns + " VALUES ", " ON CONFLICT DO NOTHING"
 	}
-	return "INSERT OR IGNORE INTO " + tableAndColumns + " VALUES "
+	return "INSERT OR IGNORE INTO " + tableAndColumns + " VALUES ", ""
 }
 
 // rowWriter batches multi-row INSERTs of one table.
 type rowWriter struct {
 	a       *applier
 	prefix  string
+	suffix  string
 	tuple   string
 	perRow  int
 	maxRows int
@@ -320,43 +360,51 @@ func (w *rowWriter) flush(ctx context.Context) error {
 	if w.rows == 0 {
 		return nil
 	}
+	w.sb.WriteString(w.suffix)
 	_, err := w.a.tx.ExecContext(ctx, w.a.s.q(w.sb.String()), w.args...)
 	w.rows, w.args = 0, w.args[:0]
 	return err
 }
 
-func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
-	w := &rowWriter{a: a, prefix: a.s.bulkInsert("search (entity_id, key, value, original_value)"), tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
+func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	prefix, suffix := a.s.bulkInsert("search (key, value, entity_seq, original_value)")
+	values := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
+	prefix, suffix = a.s.bulkInsert("search_nulls (key, entity_seq)")
+	nulls := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?)", perRow: 2, maxRows: 2000}
 	for _, p := range ps {
-		id := ids[p]
+		seq := ids[p].seq
 		for _, r := range p.Search {
-			// The value as written is kept only where lower-casing changed
-			// it: most values are lower-case already, and this halves the
-			// table.
-			original := r.Original
-			if original != nil && r.Value != nil && *original == *r.Value {
-				original = nil
+			var err error
+			if r.Value == nil {
+				err = nulls.add(ctx, r.Key, seq)
+			} else {
+				// The value as written is kept only where lower-casing
+				// changed it: most values are lower-case already.
+				original := r.Original
+				if original != nil && *original == *r.Value {
+					original = nil
+				}
+				err = values.add(ctx, r.Key, *r.Value, seq, original)
 			}
-			if err := w.add(ctx, id, r.Key, r.Value, original); err != nil {
+			if err != nil {
 				return fmt.Errorf("insert search rows: %w", err)
 			}
 		}
-		// metadata.uid is only known here.
-		if err := w.add(ctx, id, "metadata.uid", id, nil); err != nil {
-			return fmt.Errorf("insert search rows: %w", err)
-		}
 	}
-	if err := w.flush(ctx); err != nil {
+	if err := values.flush(ctx); err != nil {
+		return fmt.Errorf("insert search rows: %w", err)
+	}
+	if err := nulls.flush(ctx); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
 	return nil
 }
 
-func (a *applier) insertRelations(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]string) error {
-	w := &rowWriter{a: a, prefix: a.s.bulkInsert("relations (origin_id, source_key, type, target_ref, target_key)"), tuple: "(?,?,?,?,?)", perRow: 5, maxRows: 2000}
+func (a *applier) insertRelations(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	w := &rowWriter{a: a, prefix: "INSERT INTO relations (origin_seq, source_key, type, target_ref, target_key) VALUES ", tuple: "(?,?,?,?,?)", perRow: 5, maxRows: 2000}
 	for _, p := range ps {
 		for _, r := range p.Relations {
-			if err := w.add(ctx, ids[p], r.SourceKey, r.Type, r.TargetRef, r.TargetKey); err != nil {
+			if err := w.add(ctx, ids[p].seq, r.SourceKey, r.Type, r.TargetRef, r.TargetKey); err != nil {
 				return fmt.Errorf("insert relations: %w", err)
 			}
 		}
@@ -382,7 +430,7 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 	for _, k := range a.m.Removed {
 		removed[k] = true
 	}
-	var ids []string
+	var gone []stored
 	for k, kn := range a.known {
 		if a.seen[k] || keep[k] {
 			continue
@@ -390,27 +438,27 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 		if !a.m.Full && !removed[k] && len(a.m.Sources) == 0 {
 			continue
 		}
-		ids = append(ids, kn.id)
+		gone = append(gone, stored{kn.id, kn.seq})
 	}
-	if len(ids) == 0 {
+	if len(gone) == 0 {
 		return nil
 	}
 	if a.m.KeepOrphans {
-		for start := 0; start < len(ids); start += 500 {
-			chunk := ids[start:min(start+500, len(ids))]
+		for start := 0; start < len(gone); start += 500 {
+			chunk := gone[start:min(start+500, len(gone))]
 			args := []any{true}
-			for _, id := range chunk {
-				args = append(args, id)
+			for _, g := range chunk {
+				args = append(args, g.id)
 			}
 			if _, err := a.tx.ExecContext(ctx, a.s.q("UPDATE entities SET orphan = ? WHERE id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
 				return fmt.Errorf("flag orphans: %w", err)
 			}
 		}
-		a.res.Orphaned += len(ids)
+		a.res.Orphaned += len(gone)
 		return nil
 	}
-	a.res.Removed += len(ids)
-	return a.s.deleteEntities(ctx, a.tx, ids)
+	a.res.Removed += len(gone)
+	return a.s.deleteEntities(ctx, a.tx, gone)
 }
 
 // replaceErrors swaps the provider's stored errors (all of them for a full

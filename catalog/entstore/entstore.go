@@ -319,34 +319,56 @@ func (s *Store) ProviderOf(ctx context.Context, key string) (string, error) {
 // it emitted.
 func (s *Store) DeleteEntity(ctx context.Context, uid string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var key string
-		err := tx.QueryRowContext(ctx, s.q("SELECT ref_key FROM entities WHERE id = ?"), uid).Scan(&key)
+		var g stored
+		err := tx.QueryRowContext(ctx, s.q("SELECT id, seq FROM entities WHERE id = ?"), uid).Scan(&g.id, &g.seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return catalog.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		return s.deleteEntities(ctx, tx, []string{uid})
+		return s.deleteEntities(ctx, tx, []stored{g})
 	})
 }
 
-func (s *Store) deleteEntities(ctx context.Context, tx execer, ids []string) error {
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
+// clearDerived deletes the search rows and relations of entities.
+func (s *Store) clearDerived(ctx context.Context, tx execer, seqs []int64) error {
+	for start := 0; start < len(seqs); start += 500 {
+		chunk := seqs[start:min(start+500, len(seqs))]
 		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+		for i, v := range chunk {
+			args[i] = v
 		}
 		in := placeholders(len(chunk))
 		for _, stmt := range []string{
-			"DELETE FROM search WHERE entity_id IN (" + in + ")",
-			"DELETE FROM relations WHERE origin_id IN (" + in + ")",
-			"DELETE FROM entities WHERE id IN (" + in + ")",
+			"DELETE FROM search WHERE entity_seq IN (" + in + ")",
+			"DELETE FROM search_nulls WHERE entity_seq IN (" + in + ")",
+			"DELETE FROM relations WHERE origin_seq IN (" + in + ")",
 		} {
 			if _, err := tx.ExecContext(ctx, s.q(stmt), args...); err != nil {
-				return fmt.Errorf("delete entities: %w", err)
+				return fmt.Errorf("clear derived rows: %w", err)
 			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) deleteEntities(ctx context.Context, tx execer, gone []stored) error {
+	seqs := make([]int64, len(gone))
+	for i, g := range gone {
+		seqs[i] = g.seq
+	}
+	if err := s.clearDerived(ctx, tx, seqs); err != nil {
+		return err
+	}
+	for start := 0; start < len(gone); start += 500 {
+		chunk := gone[start:min(start+500, len(gone))]
+		args := make([]any, len(chunk))
+		for i, g := range chunk {
+			args[i] = g.id
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM entities WHERE id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
+			return fmt.Errorf("delete entities: %w", err)
 		}
 	}
 	return nil
@@ -440,11 +462,11 @@ func (s *Store) DeleteLocation(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return catalog.ErrNotFound
 		}
-		ids, err := s.idsWhere(ctx, tx, "provider = ?", provider)
+		gone, err := s.storedWhere(ctx, tx, "provider = ?", provider)
 		if err != nil {
 			return err
 		}
-		if err := s.deleteEntities(ctx, tx, ids); err != nil {
+		if err := s.deleteEntities(ctx, tx, gone); err != nil {
 			return err
 		}
 		for _, stmt := range []string{"DELETE FROM processing_errors WHERE provider = ?", "DELETE FROM provider_states WHERE id = ?"} {
@@ -456,21 +478,21 @@ func (s *Store) DeleteLocation(ctx context.Context, id string) error {
 	})
 }
 
-func (s *Store) idsWhere(ctx context.Context, tx execer, where string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, s.q("SELECT id FROM entities WHERE "+where), args...)
+func (s *Store) storedWhere(ctx context.Context, tx execer, where string, args ...any) ([]stored, error) {
+	rows, err := tx.QueryContext(ctx, s.q("SELECT id, seq FROM entities WHERE "+where), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	var out []stored
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var g stored
+		if err := rows.Scan(&g.id, &g.seq); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, g)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 // SetProviderState records a provider's refresh state.

@@ -58,12 +58,12 @@ func leafSQL(f catalog.Filter) (string, []any) {
 		if typ, ok := strings.CutPrefix(key, "relations."); ok {
 			return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ? AND r.target_key LIKE ? ESCAPE '\\')", []any{typ, like}
 		}
-		return "e.id IN (SELECT entity_id FROM search WHERE key = ? AND value LIKE ? ESCAPE '\\')", []any{key, like}
+		return "e.seq IN (SELECT entity_seq FROM search WHERE key = ? AND value LIKE ? ESCAPE '\\')", []any{key, like}
 	case catalog.OpExists:
 		if typ, ok := strings.CutPrefix(key, "relations."); ok {
 			return "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND LOWER(r.type) = ?)", []any{typ}
 		}
-		return "e.id IN (SELECT entity_id FROM search WHERE key = ?)", []any{key}
+		return "(e.seq IN (SELECT entity_seq FROM search WHERE key = ?) OR e.seq IN (SELECT entity_seq FROM search_nulls WHERE key = ?))", []any{key, key}
 	}
 	vals := lowerAll(f.Values)
 	if len(vals) == 0 {
@@ -74,12 +74,14 @@ func leafSQL(f catalog.Filter) (string, []any) {
 		return "e.kind IN (" + placeholders(len(vals)) + ")", vals
 	case key == "metadata.namespace":
 		return "e.namespace IN (" + placeholders(len(vals)) + ")", vals
+	case key == "metadata.uid":
+		return "e.id IN (" + placeholders(len(vals)) + ")", vals
 	case strings.HasPrefix(key, "relations."):
 		// Driven by the target: few entities point at one target.
 		typ := strings.TrimPrefix(key, "relations.")
 		return "e.ref_key IN (SELECT r.source_key FROM relations r WHERE r.target_key IN (" + placeholders(len(vals)) + ") AND LOWER(r.type) = ?)", append(vals, typ)
 	default:
-		return "e.id IN (SELECT entity_id FROM search WHERE key = ? AND value IN (" + placeholders(len(vals)) + "))", append([]any{key}, vals...)
+		return "e.seq IN (SELECT entity_seq FROM search WHERE key = ? AND value IN (" + placeholders(len(vals)) + "))", append([]any{key}, vals...)
 	}
 }
 
@@ -89,14 +91,14 @@ func (s *Store) whereFullText(ft *catalog.FullTextFilter) (string, []any) {
 	}
 	term := "%" + escapeLike(strings.ToLower(strings.TrimSpace(ft.Term))) + "%"
 	if len(ft.Fields) == 0 {
-		return "e.id IN (SELECT entity_id FROM search WHERE value LIKE ? ESCAPE '\\')", []any{term}
+		return "e.seq IN (SELECT entity_seq FROM search WHERE value LIKE ? ESCAPE '\\')", []any{term}
 	}
 	args := []any{}
 	for _, f := range ft.Fields {
 		args = append(args, strings.ToLower(f))
 	}
 	args = append(args, term)
-	return "e.id IN (SELECT entity_id FROM search WHERE key IN (" + placeholders(len(ft.Fields)) + ") AND value LIKE ? ESCAPE '\\')", args
+	return "e.seq IN (SELECT entity_seq FROM search WHERE key IN (" + placeholders(len(ft.Fields)) + ") AND value LIKE ? ESCAPE '\\')", args
 }
 
 func escapeLike(s string) string {
@@ -121,7 +123,7 @@ func orderExpr(f catalog.OrderField) (string, []any) {
 	case "metadata.uid":
 		return "e.id " + dir, nil
 	}
-	sub := "(SELECT MIN(value) FROM search so WHERE so.entity_id = e.id AND so.key = ?)"
+	sub := "(SELECT MIN(value) FROM search so WHERE so.entity_seq = e.seq AND so.key = ?)"
 	// NULLs (entities without the field) go last either way, as in Backstage.
 	return "CASE WHEN " + sub + " IS NULL THEN 1 ELSE 0 END, " + sub + " " + dir, []any{strings.ToLower(f.Field), strings.ToLower(f.Field)}
 }
@@ -209,7 +211,7 @@ func (s *Store) Facets(ctx context.Context, filter catalog.Filter, facets []stri
 			qargs = append([]any{strings.ToLower(strings.TrimPrefix(strings.ToLower(facet), "relations."))}, args...)
 		} else {
 			// original_value is stored only where it differs from value.
-			query = "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT e.id) FROM entities e JOIN search sr ON sr.entity_id = e.id AND sr.key = ? WHERE sr.value IS NOT NULL AND " + where + " GROUP BY v"
+			query = "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT e.id) FROM entities e JOIN search sr ON sr.entity_seq = e.seq AND sr.key = ? WHERE " + where + " GROUP BY v"
 			qargs = append([]any{strings.ToLower(facet)}, args...)
 		}
 		rows, err := s.db.SQL.QueryContext(ctx, s.q(query), qargs...)

@@ -128,7 +128,11 @@ func component(name, owner string, extra map[string]any) *catalog.Entity {
 }
 
 func testInsertAndRead(t *testing.T, s catalog.Store) {
-	res := apply(t, s, full("p1", prepare(t, component("a", "team", nil), "file:/a.yaml")))
+	a := component("a", "team", nil)
+	// A NUL in a value (PostgreSQL text cannot hold one) must not fail the
+	// write; the value is simply not searchable.
+	a.Metadata.Annotations = map[string]string{"example.com/odd": "x\x00y"}
+	res := apply(t, s, full("p1", prepare(t, a, "file:/a.yaml")))
 	if res.Inserted != 1 {
 		t.Fatalf("inserted = %d, want 1", res.Inserted)
 	}

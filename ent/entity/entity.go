@@ -15,6 +15,8 @@ const (
 	FieldID = "id"
 	// FieldRefKey holds the string denoting the ref_key field in the database.
 	FieldRefKey = "ref_key"
+	// FieldSeq holds the string denoting the seq field in the database.
+	FieldSeq = "seq"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
 	// FieldNamespace holds the string denoting the namespace field in the database.
@@ -49,6 +51,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldRefKey,
+	FieldSeq,
 	FieldKind,
 	FieldNamespace,
 	FieldName,
@@ -114,6 +117,11 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByRefKey orders the results by the ref_key field.
 func ByRefKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRefKey, opts...).ToFunc()
+}
+
+// BySeq orders the results by the seq field.
+func BySeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeq, opts...).ToFunc()
 }
 
 // ByKind orders the results by the kind field.

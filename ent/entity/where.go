@@ -69,6 +69,11 @@ func RefKey(v string) predicate.Entity {
 	return predicate.Entity(sql.FieldEQ(FieldRefKey, v))
 }
 
+// Seq applies equality check predicate on the "seq" field. It's identical to SeqEQ.
+func Seq(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldEQ(FieldSeq, v))
+}
+
 // Kind applies equality check predicate on the "kind" field. It's identical to KindEQ.
 func Kind(v string) predicate.Entity {
 	return predicate.Entity(sql.FieldEQ(FieldKind, v))
@@ -197,6 +202,46 @@ func RefKeyEqualFold(v string) predicate.Entity {
 // RefKeyContainsFold applies the ContainsFold predicate on the "ref_key" field.
 func RefKeyContainsFold(v string) predicate.Entity {
 	return predicate.Entity(sql.FieldContainsFold(FieldRefKey, v))
+}
+
+// SeqEQ applies the EQ predicate on the "seq" field.
+func SeqEQ(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldEQ(FieldSeq, v))
+}
+
+// SeqNEQ applies the NEQ predicate on the "seq" field.
+func SeqNEQ(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldNEQ(FieldSeq, v))
+}
+
+// SeqIn applies the In predicate on the "seq" field.
+func SeqIn(vs ...int64) predicate.Entity {
+	return predicate.Entity(sql.FieldIn(FieldSeq, vs...))
+}
+
+// SeqNotIn applies the NotIn predicate on the "seq" field.
+func SeqNotIn(vs ...int64) predicate.Entity {
+	return predicate.Entity(sql.FieldNotIn(FieldSeq, vs...))
+}
+
+// SeqGT applies the GT predicate on the "seq" field.
+func SeqGT(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldGT(FieldSeq, v))
+}
+
+// SeqGTE applies the GTE predicate on the "seq" field.
+func SeqGTE(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldGTE(FieldSeq, v))
+}
+
+// SeqLT applies the LT predicate on the "seq" field.
+func SeqLT(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldLT(FieldSeq, v))
+}
+
+// SeqLTE applies the LTE predicate on the "seq" field.
+func SeqLTE(v int64) predicate.Entity {
+	return predicate.Entity(sql.FieldLTE(FieldSeq, v))
 }
 
 // KindEQ applies the EQ predicate on the "kind" field.

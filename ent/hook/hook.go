@@ -69,18 +69,6 @@ func (f RelationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RelationMutation", m)
 }
 
-// The SearchRowFunc type is an adapter to allow the use of ordinary
-// function as SearchRow mutator.
-type SearchRowFunc func(context.Context, *ent.SearchRowMutation) (ent.Value, error)
-
-// Mutate calls f(ctx, m).
-func (f SearchRowFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.SearchRowMutation); ok {
-		return f(ctx, mv)
-	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SearchRowMutation", m)
-}
-
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -13,6 +13,7 @@ var (
 	EntitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
 		{Name: "ref_key", Type: field.TypeString, Unique: true},
+		{Name: "seq", Type: field.TypeInt64, Unique: true},
 		{Name: "kind", Type: field.TypeString},
 		{Name: "namespace", Type: field.TypeString},
 		{Name: "name", Type: field.TypeString},
@@ -36,12 +37,12 @@ var (
 			{
 				Name:    "entity_kind_ref_key",
 				Unique:  false,
-				Columns: []*schema.Column{EntitiesColumns[2], EntitiesColumns[1]},
+				Columns: []*schema.Column{EntitiesColumns[3], EntitiesColumns[1]},
 			},
 			{
 				Name:    "entity_provider_source",
 				Unique:  false,
-				Columns: []*schema.Column{EntitiesColumns[8], EntitiesColumns[9]},
+				Columns: []*schema.Column{EntitiesColumns[9], EntitiesColumns[10]},
 			},
 		},
 	}
@@ -114,7 +115,7 @@ var (
 	// RelationsColumns holds the columns for the "relations" table.
 	RelationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "origin_id", Type: field.TypeString},
+		{Name: "origin_seq", Type: field.TypeInt64},
 		{Name: "source_key", Type: field.TypeString},
 		{Name: "type", Type: field.TypeString},
 		{Name: "target_ref", Type: field.TypeString},
@@ -137,35 +138,9 @@ var (
 				Columns: []*schema.Column{RelationsColumns[5]},
 			},
 			{
-				Name:    "relation_origin_id",
+				Name:    "relation_origin_seq",
 				Unique:  false,
 				Columns: []*schema.Column{RelationsColumns[1]},
-			},
-		},
-	}
-	// SearchColumns holds the columns for the "search" table.
-	SearchColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "entity_id", Type: field.TypeString},
-		{Name: "key", Type: field.TypeString},
-		{Name: "value", Type: field.TypeString, Nullable: true},
-		{Name: "original_value", Type: field.TypeString, Nullable: true},
-	}
-	// SearchTable holds the schema information for the "search" table.
-	SearchTable = &schema.Table{
-		Name:       "search",
-		Columns:    SearchColumns,
-		PrimaryKey: []*schema.Column{SearchColumns[0]},
-		Indexes: []*schema.Index{
-			{
-				Name:    "searchrow_key_value",
-				Unique:  false,
-				Columns: []*schema.Column{SearchColumns[2], SearchColumns[3]},
-			},
-			{
-				Name:    "searchrow_entity_id",
-				Unique:  false,
-				Columns: []*schema.Column{SearchColumns[1]},
 			},
 		},
 	}
@@ -176,7 +151,6 @@ var (
 		ProcessingErrorsTable,
 		ProviderStatesTable,
 		RelationsTable,
-		SearchTable,
 	}
 )
 
@@ -195,8 +169,5 @@ func init() {
 	}
 	RelationsTable.Annotation = &entsql.Annotation{
 		Table: "relations",
-	}
-	SearchTable.Annotation = &entsql.Annotation{
-		Table: "search",
 	}
 }

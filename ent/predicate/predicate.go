@@ -20,6 +20,3 @@ type ProviderState func(*sql.Selector)
 
 // Relation is the predicate function for relation builders.
 type Relation func(*sql.Selector)
-
-// SearchRow is the predicate function for searchrow builders.
-type SearchRow func(*sql.Selector)

@@ -11,8 +11,8 @@ const (
 	Label = "relation"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
-	// FieldOriginID holds the string denoting the origin_id field in the database.
-	FieldOriginID = "origin_id"
+	// FieldOriginSeq holds the string denoting the origin_seq field in the database.
+	FieldOriginSeq = "origin_seq"
 	// FieldSourceKey holds the string denoting the source_key field in the database.
 	FieldSourceKey = "source_key"
 	// FieldType holds the string denoting the type field in the database.
@@ -28,7 +28,7 @@ const (
 // Columns holds all SQL columns for relation fields.
 var Columns = []string{
 	FieldID,
-	FieldOriginID,
+	FieldOriginSeq,
 	FieldSourceKey,
 	FieldType,
 	FieldTargetRef,
@@ -46,8 +46,6 @@ func ValidColumn(column string) bool {
 }
 
 var (
-	// OriginIDValidator is a validator for the "origin_id" field. It is called by the builders before save.
-	OriginIDValidator func(string) error
 	// SourceKeyValidator is a validator for the "source_key" field. It is called by the builders before save.
 	SourceKeyValidator func(string) error
 	// TypeValidator is a validator for the "type" field. It is called by the builders before save.
@@ -66,9 +64,9 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
 }
 
-// ByOriginID orders the results by the origin_id field.
-func ByOriginID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldOriginID, opts...).ToFunc()
+// ByOriginSeq orders the results by the origin_seq field.
+func ByOriginSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOriginSeq, opts...).ToFunc()
 }
 
 // BySourceKey orders the results by the source_key field.

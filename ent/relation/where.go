@@ -52,9 +52,9 @@ func IDLTE(id int) predicate.Relation {
 	return predicate.Relation(sql.FieldLTE(FieldID, id))
 }
 
-// OriginID applies equality check predicate on the "origin_id" field. It's identical to OriginIDEQ.
-func OriginID(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldEQ(FieldOriginID, v))
+// OriginSeq applies equality check predicate on the "origin_seq" field. It's identical to OriginSeqEQ.
+func OriginSeq(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldEQ(FieldOriginSeq, v))
 }
 
 // SourceKey applies equality check predicate on the "source_key" field. It's identical to SourceKeyEQ.
@@ -77,69 +77,44 @@ func TargetKey(v string) predicate.Relation {
 	return predicate.Relation(sql.FieldEQ(FieldTargetKey, v))
 }
 
-// OriginIDEQ applies the EQ predicate on the "origin_id" field.
-func OriginIDEQ(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldEQ(FieldOriginID, v))
+// OriginSeqEQ applies the EQ predicate on the "origin_seq" field.
+func OriginSeqEQ(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldEQ(FieldOriginSeq, v))
 }
 
-// OriginIDNEQ applies the NEQ predicate on the "origin_id" field.
-func OriginIDNEQ(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldNEQ(FieldOriginID, v))
+// OriginSeqNEQ applies the NEQ predicate on the "origin_seq" field.
+func OriginSeqNEQ(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldNEQ(FieldOriginSeq, v))
 }
 
-// OriginIDIn applies the In predicate on the "origin_id" field.
-func OriginIDIn(vs ...string) predicate.Relation {
-	return predicate.Relation(sql.FieldIn(FieldOriginID, vs...))
+// OriginSeqIn applies the In predicate on the "origin_seq" field.
+func OriginSeqIn(vs ...int64) predicate.Relation {
+	return predicate.Relation(sql.FieldIn(FieldOriginSeq, vs...))
 }
 
-// OriginIDNotIn applies the NotIn predicate on the "origin_id" field.
-func OriginIDNotIn(vs ...string) predicate.Relation {
-	return predicate.Relation(sql.FieldNotIn(FieldOriginID, vs...))
+// OriginSeqNotIn applies the NotIn predicate on the "origin_seq" field.
+func OriginSeqNotIn(vs ...int64) predicate.Relation {
+	return predicate.Relation(sql.FieldNotIn(FieldOriginSeq, vs...))
 }
 
-// OriginIDGT applies the GT predicate on the "origin_id" field.
-func OriginIDGT(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldGT(FieldOriginID, v))
+// OriginSeqGT applies the GT predicate on the "origin_seq" field.
+func OriginSeqGT(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldGT(FieldOriginSeq, v))
 }
 
-// OriginIDGTE applies the GTE predicate on the "origin_id" field.
-func OriginIDGTE(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldGTE(FieldOriginID, v))
+// OriginSeqGTE applies the GTE predicate on the "origin_seq" field.
+func OriginSeqGTE(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldGTE(FieldOriginSeq, v))
 }
 
-// OriginIDLT applies the LT predicate on the "origin_id" field.
-func OriginIDLT(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldLT(FieldOriginID, v))
+// OriginSeqLT applies the LT predicate on the "origin_seq" field.
+func OriginSeqLT(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldLT(FieldOriginSeq, v))
 }
 
-// OriginIDLTE applies the LTE predicate on the "origin_id" field.
-func OriginIDLTE(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldLTE(FieldOriginID, v))
-}
-
-// OriginIDContains applies the Contains predicate on the "origin_id" field.
-func OriginIDContains(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldContains(FieldOriginID, v))
-}
-
-// OriginIDHasPrefix applies the HasPrefix predicate on the "origin_id" field.
-func OriginIDHasPrefix(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldHasPrefix(FieldOriginID, v))
-}
-
-// OriginIDHasSuffix applies the HasSuffix predicate on the "origin_id" field.
-func OriginIDHasSuffix(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldHasSuffix(FieldOriginID, v))
-}
-
-// OriginIDEqualFold applies the EqualFold predicate on the "origin_id" field.
-func OriginIDEqualFold(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldEqualFold(FieldOriginID, v))
-}
-
-// OriginIDContainsFold applies the ContainsFold predicate on the "origin_id" field.
-func OriginIDContainsFold(v string) predicate.Relation {
-	return predicate.Relation(sql.FieldContainsFold(FieldOriginID, v))
+// OriginSeqLTE applies the LTE predicate on the "origin_seq" field.
+func OriginSeqLTE(v int64) predicate.Relation {
+	return predicate.Relation(sql.FieldLTE(FieldOriginSeq, v))
 }
 
 // SourceKeyEQ applies the EQ predicate on the "source_key" field.

@@ -32,6 +32,10 @@ func (Entity) Fields() []ent.Field {
 		// ref_key is the lower-cased "kind:namespace/name", the identity
 		// Backstage compares case-insensitively.
 		field.String("ref_key").Unique().NotEmpty(),
+		// seq is a compact surrogate key: the search and relations tables,
+		// which hold millions of rows on a large catalog, refer to entities
+		// by it rather than by the 36-character uid.
+		field.Int64("seq").Unique(),
 		field.String("kind").NotEmpty().Comment("lower-cased kind"),
 		field.String("namespace").NotEmpty().Comment("lower-cased namespace"),
 		field.String("name").NotEmpty().Comment("name as written"),

@@ -24,7 +24,7 @@ func (Relation) Annotations() []schema.Annotation {
 // Fields of the Relation.
 func (Relation) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("origin_id").NotEmpty().Comment("id of the entity whose descriptor emitted the relation"),
+		field.Int64("origin_seq").Comment("seq of the entity whose descriptor emitted the relation"),
 		field.String("source_key").NotEmpty().Comment("lower-cased ref of the entity the relation is listed on"),
 		field.String("type").NotEmpty(),
 		field.String("target_ref").NotEmpty().Comment("target ref as Backstage formats it"),
@@ -37,6 +37,6 @@ func (Relation) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("source_key"),
 		index.Fields("target_key"),
-		index.Fields("origin_id"),
+		index.Fields("origin_seq"),
 	}
 }
