@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // resolvePlaceholders replaces {$text: path}, {$json: path} and
@@ -21,7 +20,10 @@ func (c *crawl) resolvePlaceholders(base string, doc *RawDocument) error {
 		case map[string]any:
 			if len(t) == 1 {
 				for k, arg := range t {
-					if strings.HasPrefix(k, "$") {
+					// Like Backstage, only the known placeholders are
+					// resolved; any other $key (a JSON Schema $ref in a
+					// Template, say) is plain data.
+					if k == "$text" || k == "$json" || k == "$yaml" {
 						out, err := c.placeholder(base, k, arg)
 						if err != nil {
 							errs = append(errs, &FieldError{File: doc.File, Document: doc.Index, Line: doc.Lines[path], Field: path, Reason: err.Error()})
@@ -56,9 +58,6 @@ func (c *crawl) resolvePlaceholders(base string, doc *RawDocument) error {
 }
 
 func (c *crawl) placeholder(base, key string, arg any) (any, error) {
-	if key != "$text" && key != "$json" && key != "$yaml" {
-		return nil, fmt.Errorf("unknown placeholder %s (want $text, $json or $yaml)", key)
-	}
 	ref, ok := arg.(string)
 	if !ok || ref == "" {
 		return nil, fmt.Errorf("%s takes a path or URL string", key)

@@ -20,6 +20,9 @@ import (
 const (
 	AnnotationManagedByLocation       = "backstage.io/managed-by-location"
 	AnnotationManagedByOriginLocation = "backstage.io/managed-by-origin-location"
+	// AnnotationOrphan marks an entity its location no longer provides,
+	// kept because catalog.orphans is "keep".
+	AnnotationOrphan = "backstage.io/orphan"
 )
 
 // Rule allows kinds, for every location or only for the listed ones (like
@@ -392,15 +395,19 @@ func (p *Processor) Forget(id string) {
 	p.mu.Unlock()
 }
 
-// ValidateEntity checks one entity as a location would, without storing it.
-func (p *Processor) ValidateEntity(raw map[string]any, source string) (*Entity, error) {
-	v := &Validator{}
-	for _, r := range p.cfg.Rules {
-		for _, k := range r.Allow {
-			v.ExtraKinds = append(v.ExtraKinds, KindRule{Kind: k})
-		}
+// ValidateEntity checks one entity as the location named by locationRef
+// ("url:https://...") would read it, rules included, without storing it.
+func (p *Processor) ValidateEntity(raw map[string]any, locationRef string) (*Entity, error) {
+	typ, target, _ := strings.Cut(locationRef, ":")
+	v := p.validatorFor(Location{Type: typ, Target: target})
+	e, err := v.Validate(RawDocument{File: locationRef, Object: raw})
+	if err != nil {
+		return nil, err
 	}
-	return v.Validate(RawDocument{File: source, Object: raw})
+	if _, err := Prepare(e, locationRef, locationRef); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // crawl is one read of a location's tree: the root target, the targets of
@@ -600,12 +607,15 @@ func (c *crawl) followLocation(base, source string, e *Entity) {
 			if len(targets) > 1 || e.Spec["targets"] != nil {
 				field = fmt.Sprintf("spec.targets[%d]", i)
 			}
-			reason := err.Error()
+			reason, lost := err.Error(), true
 			var re *ReadError
 			if errors.As(err, &re) {
 				reason = re.Reason
+				// A target that does not exist has no entities: those it
+				// had are gone with it. Any other failure keeps them.
+				lost = !re.NotFound
 			}
-			c.fail(ProcessingError{EntityKey: e.Ref().Key(), Source: source, Field: field, Message: fmt.Sprintf("%s %s", t, reason)}, true)
+			c.fail(ProcessingError{EntityKey: e.Ref().Key(), Source: source, Field: field, Message: fmt.Sprintf("%s %s", t, reason)}, lost)
 			continue
 		}
 		c.enqueue(resolved, e.Ref().String())

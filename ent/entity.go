@@ -27,7 +27,7 @@ type Entity struct {
 	Namespace string `json:"namespace,omitempty"`
 	// name as written
 	Name string `json:"name,omitempty"`
-	// the entity as JSON, metadata.uid and etag set, relations left out
+	// the entity as JSON, without metadata.uid, metadata.etag and relations, which are added when it is served
 	Body []byte `json:"body,omitempty"`
 	// Etag holds the value of the "etag" field.
 	Etag string `json:"etag,omitempty"`

@@ -2432,7 +2432,6 @@ type ProviderStateMutation struct {
 	op              Op
 	typ             string
 	id              *string
-	content_hash    *string
 	last_refresh_at *time.Time
 	next_refresh_at *time.Time
 	last_error      *string
@@ -2546,42 +2545,6 @@ func (m *ProviderStateMutation) IDs(ctx context.Context) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
-}
-
-// SetContentHash sets the "content_hash" field.
-func (m *ProviderStateMutation) SetContentHash(s string) {
-	m.content_hash = &s
-}
-
-// ContentHash returns the value of the "content_hash" field in the mutation.
-func (m *ProviderStateMutation) ContentHash() (r string, exists bool) {
-	v := m.content_hash
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldContentHash returns the old "content_hash" field's value of the ProviderState entity.
-// If the ProviderState object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ProviderStateMutation) OldContentHash(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldContentHash is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldContentHash requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldContentHash: %w", err)
-	}
-	return oldValue.ContentHash, nil
-}
-
-// ResetContentHash resets all changes to the "content_hash" field.
-func (m *ProviderStateMutation) ResetContentHash() {
-	m.content_hash = nil
 }
 
 // SetLastRefreshAt sets the "last_refresh_at" field.
@@ -2808,10 +2771,7 @@ func (m *ProviderStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProviderStateMutation) Fields() []string {
-	fields := make([]string, 0, 5)
-	if m.content_hash != nil {
-		fields = append(fields, providerstate.FieldContentHash)
-	}
+	fields := make([]string, 0, 4)
 	if m.last_refresh_at != nil {
 		fields = append(fields, providerstate.FieldLastRefreshAt)
 	}
@@ -2832,8 +2792,6 @@ func (m *ProviderStateMutation) Fields() []string {
 // schema.
 func (m *ProviderStateMutation) Field(name string) (ent.Value, bool) {
 	switch name {
-	case providerstate.FieldContentHash:
-		return m.ContentHash()
 	case providerstate.FieldLastRefreshAt:
 		return m.LastRefreshAt()
 	case providerstate.FieldNextRefreshAt:
@@ -2851,8 +2809,6 @@ func (m *ProviderStateMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *ProviderStateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
-	case providerstate.FieldContentHash:
-		return m.OldContentHash(ctx)
 	case providerstate.FieldLastRefreshAt:
 		return m.OldLastRefreshAt(ctx)
 	case providerstate.FieldNextRefreshAt:
@@ -2870,13 +2826,6 @@ func (m *ProviderStateMutation) OldField(ctx context.Context, name string) (ent.
 // type.
 func (m *ProviderStateMutation) SetField(name string, value ent.Value) error {
 	switch name {
-	case providerstate.FieldContentHash:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetContentHash(v)
-		return nil
 	case providerstate.FieldLastRefreshAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -2984,9 +2933,6 @@ func (m *ProviderStateMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *ProviderStateMutation) ResetField(name string) error {
 	switch name {
-	case providerstate.FieldContentHash:
-		m.ResetContentHash()
-		return nil
 	case providerstate.FieldLastRefreshAt:
 		m.ResetLastRefreshAt()
 		return nil

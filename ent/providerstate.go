@@ -18,8 +18,6 @@ type ProviderState struct {
 	// ID of the ent.
 	// provider key
 	ID string `json:"id,omitempty"`
-	// hash over everything the provider emitted last time
-	ContentHash string `json:"content_hash,omitempty"`
 	// LastRefreshAt holds the value of the "last_refresh_at" field.
 	LastRefreshAt *time.Time `json:"last_refresh_at,omitempty"`
 	// NextRefreshAt holds the value of the "next_refresh_at" field.
@@ -38,7 +36,7 @@ func (*ProviderState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case providerstate.FieldEntityCount:
 			values[i] = new(sql.NullInt64)
-		case providerstate.FieldID, providerstate.FieldContentHash, providerstate.FieldLastError:
+		case providerstate.FieldID, providerstate.FieldLastError:
 			values[i] = new(sql.NullString)
 		case providerstate.FieldLastRefreshAt, providerstate.FieldNextRefreshAt:
 			values[i] = new(sql.NullTime)
@@ -62,12 +60,6 @@ func (_m *ProviderState) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", values[i])
 			} else if value.Valid {
 				_m.ID = value.String
-			}
-		case providerstate.FieldContentHash:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field content_hash", values[i])
-			} else if value.Valid {
-				_m.ContentHash = value.String
 			}
 		case providerstate.FieldLastRefreshAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -131,9 +123,6 @@ func (_m *ProviderState) String() string {
 	var builder strings.Builder
 	builder.WriteString("ProviderState(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
-	builder.WriteString("content_hash=")
-	builder.WriteString(_m.ContentHash)
-	builder.WriteString(", ")
 	if v := _m.LastRefreshAt; v != nil {
 		builder.WriteString("last_refresh_at=")
 		builder.WriteString(v.Format(time.ANSIC))

@@ -23,20 +23,6 @@ type ProviderStateCreate struct {
 	conflict []sql.ConflictOption
 }
 
-// SetContentHash sets the "content_hash" field.
-func (_c *ProviderStateCreate) SetContentHash(v string) *ProviderStateCreate {
-	_c.mutation.SetContentHash(v)
-	return _c
-}
-
-// SetNillableContentHash sets the "content_hash" field if the given value is not nil.
-func (_c *ProviderStateCreate) SetNillableContentHash(v *string) *ProviderStateCreate {
-	if v != nil {
-		_c.SetContentHash(*v)
-	}
-	return _c
-}
-
 // SetLastRefreshAt sets the "last_refresh_at" field.
 func (_c *ProviderStateCreate) SetLastRefreshAt(v time.Time) *ProviderStateCreate {
 	_c.mutation.SetLastRefreshAt(v)
@@ -134,10 +120,6 @@ func (_c *ProviderStateCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ProviderStateCreate) defaults() {
-	if _, ok := _c.mutation.ContentHash(); !ok {
-		v := providerstate.DefaultContentHash
-		_c.mutation.SetContentHash(v)
-	}
 	if _, ok := _c.mutation.LastError(); !ok {
 		v := providerstate.DefaultLastError
 		_c.mutation.SetLastError(v)
@@ -150,9 +132,6 @@ func (_c *ProviderStateCreate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ProviderStateCreate) check() error {
-	if _, ok := _c.mutation.ContentHash(); !ok {
-		return &ValidationError{Name: "content_hash", err: errors.New(`ent: missing required field "ProviderState.content_hash"`)}
-	}
 	if _, ok := _c.mutation.LastError(); !ok {
 		return &ValidationError{Name: "last_error", err: errors.New(`ent: missing required field "ProviderState.last_error"`)}
 	}
@@ -200,10 +179,6 @@ func (_c *ProviderStateCreate) createSpec() (*ProviderState, *sqlgraph.CreateSpe
 		_node.ID = id
 		_spec.ID.Value = id
 	}
-	if value, ok := _c.mutation.ContentHash(); ok {
-		_spec.SetField(providerstate.FieldContentHash, field.TypeString, value)
-		_node.ContentHash = value
-	}
 	if value, ok := _c.mutation.LastRefreshAt(); ok {
 		_spec.SetField(providerstate.FieldLastRefreshAt, field.TypeTime, value)
 		_node.LastRefreshAt = &value
@@ -227,7 +202,7 @@ func (_c *ProviderStateCreate) createSpec() (*ProviderState, *sqlgraph.CreateSpe
 // of the `INSERT` statement. For example:
 //
 //	client.ProviderState.Create().
-//		SetContentHash(v).
+//		SetLastRefreshAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -236,7 +211,7 @@ func (_c *ProviderStateCreate) createSpec() (*ProviderState, *sqlgraph.CreateSpe
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.ProviderStateUpsert) {
-//			SetContentHash(v+v).
+//			SetLastRefreshAt(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *ProviderStateCreate) OnConflict(opts ...sql.ConflictOption) *ProviderStateUpsertOne {
@@ -271,18 +246,6 @@ type (
 		*sql.UpdateSet
 	}
 )
-
-// SetContentHash sets the "content_hash" field.
-func (u *ProviderStateUpsert) SetContentHash(v string) *ProviderStateUpsert {
-	u.Set(providerstate.FieldContentHash, v)
-	return u
-}
-
-// UpdateContentHash sets the "content_hash" field to the value that was provided on create.
-func (u *ProviderStateUpsert) UpdateContentHash() *ProviderStateUpsert {
-	u.SetExcluded(providerstate.FieldContentHash)
-	return u
-}
 
 // SetLastRefreshAt sets the "last_refresh_at" field.
 func (u *ProviderStateUpsert) SetLastRefreshAt(v time.Time) *ProviderStateUpsert {
@@ -396,20 +359,6 @@ func (u *ProviderStateUpsertOne) Update(set func(*ProviderStateUpsert)) *Provide
 		set(&ProviderStateUpsert{UpdateSet: update})
 	}))
 	return u
-}
-
-// SetContentHash sets the "content_hash" field.
-func (u *ProviderStateUpsertOne) SetContentHash(v string) *ProviderStateUpsertOne {
-	return u.Update(func(s *ProviderStateUpsert) {
-		s.SetContentHash(v)
-	})
-}
-
-// UpdateContentHash sets the "content_hash" field to the value that was provided on create.
-func (u *ProviderStateUpsertOne) UpdateContentHash() *ProviderStateUpsertOne {
-	return u.Update(func(s *ProviderStateUpsert) {
-		s.UpdateContentHash()
-	})
 }
 
 // SetLastRefreshAt sets the "last_refresh_at" field.
@@ -625,7 +574,7 @@ func (_c *ProviderStateCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.ProviderStateUpsert) {
-//			SetContentHash(v+v).
+//			SetLastRefreshAt(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *ProviderStateCreateBulk) OnConflict(opts ...sql.ConflictOption) *ProviderStateUpsertBulk {
@@ -702,20 +651,6 @@ func (u *ProviderStateUpsertBulk) Update(set func(*ProviderStateUpsert)) *Provid
 		set(&ProviderStateUpsert{UpdateSet: update})
 	}))
 	return u
-}
-
-// SetContentHash sets the "content_hash" field.
-func (u *ProviderStateUpsertBulk) SetContentHash(v string) *ProviderStateUpsertBulk {
-	return u.Update(func(s *ProviderStateUpsert) {
-		s.SetContentHash(v)
-	})
-}
-
-// UpdateContentHash sets the "content_hash" field to the value that was provided on create.
-func (u *ProviderStateUpsertBulk) UpdateContentHash() *ProviderStateUpsertBulk {
-	return u.Update(func(s *ProviderStateUpsert) {
-		s.UpdateContentHash()
-	})
 }
 
 // SetLastRefreshAt sets the "last_refresh_at" field.

@@ -264,12 +264,12 @@ func (_q *ProviderStateQuery) Clone() *ProviderStateQuery {
 // Example:
 //
 //	var v []struct {
-//		ContentHash string `json:"content_hash,omitempty"`
+//		LastRefreshAt time.Time `json:"last_refresh_at,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.ProviderState.Query().
-//		GroupBy(providerstate.FieldContentHash).
+//		GroupBy(providerstate.FieldLastRefreshAt).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *ProviderStateQuery) GroupBy(field string, fields ...string) *ProviderStateGroupBy {
@@ -287,11 +287,11 @@ func (_q *ProviderStateQuery) GroupBy(field string, fields ...string) *ProviderS
 // Example:
 //
 //	var v []struct {
-//		ContentHash string `json:"content_hash,omitempty"`
+//		LastRefreshAt time.Time `json:"last_refresh_at,omitempty"`
 //	}
 //
 //	client.ProviderState.Query().
-//		Select(providerstate.FieldContentHash).
+//		Select(providerstate.FieldLastRefreshAt).
 //		Scan(ctx, &v)
 func (_q *ProviderStateQuery) Select(fields ...string) *ProviderStateSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)

@@ -29,20 +29,6 @@ func (_u *ProviderStateUpdate) Where(ps ...predicate.ProviderState) *ProviderSta
 	return _u
 }
 
-// SetContentHash sets the "content_hash" field.
-func (_u *ProviderStateUpdate) SetContentHash(v string) *ProviderStateUpdate {
-	_u.mutation.SetContentHash(v)
-	return _u
-}
-
-// SetNillableContentHash sets the "content_hash" field if the given value is not nil.
-func (_u *ProviderStateUpdate) SetNillableContentHash(v *string) *ProviderStateUpdate {
-	if v != nil {
-		_u.SetContentHash(*v)
-	}
-	return _u
-}
-
 // SetLastRefreshAt sets the "last_refresh_at" field.
 func (_u *ProviderStateUpdate) SetLastRefreshAt(v time.Time) *ProviderStateUpdate {
 	_u.mutation.SetLastRefreshAt(v)
@@ -165,9 +151,6 @@ func (_u *ProviderStateUpdate) sqlSave(ctx context.Context) (_node int, err erro
 			}
 		}
 	}
-	if value, ok := _u.mutation.ContentHash(); ok {
-		_spec.SetField(providerstate.FieldContentHash, field.TypeString, value)
-	}
 	if value, ok := _u.mutation.LastRefreshAt(); ok {
 		_spec.SetField(providerstate.FieldLastRefreshAt, field.TypeTime, value)
 	}
@@ -209,20 +192,6 @@ type ProviderStateUpdateOne struct {
 	hooks     []Hook
 	mutation  *ProviderStateMutation
 	modifiers []func(*sql.UpdateBuilder)
-}
-
-// SetContentHash sets the "content_hash" field.
-func (_u *ProviderStateUpdateOne) SetContentHash(v string) *ProviderStateUpdateOne {
-	_u.mutation.SetContentHash(v)
-	return _u
-}
-
-// SetNillableContentHash sets the "content_hash" field if the given value is not nil.
-func (_u *ProviderStateUpdateOne) SetNillableContentHash(v *string) *ProviderStateUpdateOne {
-	if v != nil {
-		_u.SetContentHash(*v)
-	}
-	return _u
 }
 
 // SetLastRefreshAt sets the "last_refresh_at" field.
@@ -376,9 +345,6 @@ func (_u *ProviderStateUpdateOne) sqlSave(ctx context.Context) (_node *ProviderS
 				ps[i](selector)
 			}
 		}
-	}
-	if value, ok := _u.mutation.ContentHash(); ok {
-		_spec.SetField(providerstate.FieldContentHash, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.LastRefreshAt(); ok {
 		_spec.SetField(providerstate.FieldLastRefreshAt, field.TypeTime, value)

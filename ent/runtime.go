@@ -125,16 +125,12 @@ func init() {
 	processingerror.DefaultCreatedAt = processingerrorDescCreatedAt.Default.(func() time.Time)
 	providerstateFields := schema.ProviderState{}.Fields()
 	_ = providerstateFields
-	// providerstateDescContentHash is the schema descriptor for content_hash field.
-	providerstateDescContentHash := providerstateFields[1].Descriptor()
-	// providerstate.DefaultContentHash holds the default value on creation for the content_hash field.
-	providerstate.DefaultContentHash = providerstateDescContentHash.Default.(string)
 	// providerstateDescLastError is the schema descriptor for last_error field.
-	providerstateDescLastError := providerstateFields[4].Descriptor()
+	providerstateDescLastError := providerstateFields[3].Descriptor()
 	// providerstate.DefaultLastError holds the default value on creation for the last_error field.
 	providerstate.DefaultLastError = providerstateDescLastError.Default.(string)
 	// providerstateDescEntityCount is the schema descriptor for entity_count field.
-	providerstateDescEntityCount := providerstateFields[5].Descriptor()
+	providerstateDescEntityCount := providerstateFields[4].Descriptor()
 	// providerstate.DefaultEntityCount holds the default value on creation for the entity_count field.
 	providerstate.DefaultEntityCount = providerstateDescEntityCount.Default.(int)
 	// providerstateDescID is the schema descriptor for id field.

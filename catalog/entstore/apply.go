@@ -3,6 +3,7 @@ package entstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -373,6 +374,11 @@ func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids 
 	nulls := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?)", perRow: 2, maxRows: 2000}
 	for _, p := range ps {
 		seq := ids[p].seq
+		// metadata.uid is only known here. Plain uid filters use the
+		// entities table; this row serves exists, prefix and facets.
+		if err := values.add(ctx, "metadata.uid", ids[p].id, seq, nil); err != nil {
+			return fmt.Errorf("insert search rows: %w", err)
+		}
 		for _, r := range p.Search {
 			var err error
 			if r.Value == nil {
@@ -444,14 +450,9 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 		return nil
 	}
 	if a.m.KeepOrphans {
-		for start := 0; start < len(gone); start += 500 {
-			chunk := gone[start:min(start+500, len(gone))]
-			args := []any{true}
-			for _, g := range chunk {
-				args = append(args, g.id)
-			}
-			if _, err := a.tx.ExecContext(ctx, a.s.q("UPDATE entities SET orphan = ? WHERE id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
-				return fmt.Errorf("flag orphans: %w", err)
+		for _, g := range gone {
+			if err := a.flagOrphan(ctx, g); err != nil {
+				return err
 			}
 		}
 		a.res.Orphaned += len(gone)
@@ -459,6 +460,36 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 	}
 	a.res.Removed += len(gone)
 	return a.s.deleteEntities(ctx, a.tx, gone)
+}
+
+// flagOrphan marks a kept orphan, in the column and, as Backstage does,
+// with the backstage.io/orphan annotation that clients see. Its hash stays,
+// so the orphan flag alone makes the entity rewritten when it comes back.
+func (a *applier) flagOrphan(ctx context.Context, g stored) error {
+	var body []byte
+	var orphan bool
+	if err := a.tx.QueryRowContext(ctx, a.s.q("SELECT body, orphan FROM entities WHERE id = ?"), g.id).Scan(&body, &orphan); err != nil {
+		return fmt.Errorf("flag orphan: %w", err)
+	}
+	if orphan {
+		return nil
+	}
+	var e catalog.Entity
+	if err := json.Unmarshal(body, &e); err != nil {
+		return fmt.Errorf("flag orphan: %w", err)
+	}
+	if e.Metadata.Annotations == nil {
+		e.Metadata.Annotations = map[string]string{}
+	}
+	e.Metadata.Annotations[catalog.AnnotationOrphan] = "true"
+	body, err := json.Marshal(&e)
+	if err != nil {
+		return err
+	}
+	if _, err := a.tx.ExecContext(ctx, a.s.q("UPDATE entities SET body = ?, etag = ?, orphan = ?, updated_at = ? WHERE id = ?"), body, newEtag(), true, now(), g.id); err != nil {
+		return fmt.Errorf("flag orphan: %w", err)
+	}
+	return nil
 }
 
 // replaceErrors swaps the provider's stored errors (all of them for a full
@@ -491,7 +522,10 @@ func (a *applier) replaceErrors(ctx context.Context) error {
 	w := &rowWriter{a: a, prefix: "INSERT INTO processing_errors (provider, entity_key, file, document, line, field, message, created_at) VALUES ", tuple: "(?,?,?,?,?,?,?,?)", perRow: 8, maxRows: 500}
 	for _, e := range all {
 		key := e.EntityKey
-		if key == "" {
+		// An error is shown on the entity it concerns when this provider
+		// owns that entity; otherwise (an entity never stored, or another
+		// provider's) on the provider's own entity, so it is never hidden.
+		if key == "" || (!a.seen[key] && !a.ownsKnown(key)) {
 			key = a.m.ErrorKey
 		}
 		affected[key] = true
@@ -518,6 +552,11 @@ func (a *applier) replaceErrors(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+func (a *applier) ownsKnown(key string) bool {
+	_, ok := a.known[key]
+	return ok
 }
 
 func (a *applier) collectKeys(ctx context.Context, into map[string]bool, query string, args ...any) error {

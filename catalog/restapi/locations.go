@@ -80,7 +80,7 @@ func (a *API) createLocation(c echo.Context) error {
 			return err
 		}
 		if len(res.Errors) > 0 {
-			return inputError(firstField(res.Errors), catalog.DescribeError(res.Errors[0]))
+			return &apiError{Status: http.StatusBadRequest, Name: "InputError", Message: catalog.DescribeError(res.Errors[0]), Field: firstField(res.Errors)}
 		}
 		return c.JSON(http.StatusCreated, map[string]any{"location": viewOf(loc), "entities": nonNil(res.Entities), "exists": exists})
 	}

@@ -417,9 +417,23 @@ func (a *API) runQuery(c echo.Context, cur queryCursor, limit int, fields []stri
 	if cur.ExcludeTotal {
 		query.Limit = limit + 1 // one more tells whether a next page exists
 	}
-	page, err := a.store.QueryEntities(c.Request().Context(), query)
-	if err != nil {
-		return err
+	var page *catalog.EntityPage
+	if limit == 0 {
+		// limit=0 asks for the count alone; it never means "no limit".
+		page = &catalog.EntityPage{}
+		if !cur.ExcludeTotal {
+			query.Limit, query.Offset = 1, 0
+			counted, cerr := a.store.QueryEntities(c.Request().Context(), query)
+			if cerr != nil {
+				return cerr
+			}
+			page.Total = counted.Total
+		}
+	} else {
+		page, err = a.store.QueryEntities(c.Request().Context(), query)
+		if err != nil {
+			return err
+		}
 	}
 	more := false
 	if cur.ExcludeTotal {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -224,12 +225,12 @@ func testKeepOrphansFlags(t *testing.T, s catalog.Store) {
 	if res := apply(t, s, m); res.Orphaned != 1 {
 		t.Fatalf("apply = %+v, want 1 orphaned", res)
 	}
-	if e := mustGet(t, s, "component:default/b"); !e.Orphan {
-		t.Fatalf("b is not flagged orphan")
+	if e := mustGet(t, s, "component:default/b"); !e.Orphan || !strings.Contains(string(e.Body), `"backstage.io/orphan":"true"`) {
+		t.Fatalf("b is not flagged orphan: %s", e.Body)
 	}
 	// Emitted again, it is no longer an orphan.
 	apply(t, s, full("p1", prepare(t, component("a", "team", nil), "file:/a.yaml"), prepare(t, component("b", "team", nil), "file:/b.yaml")))
-	if e := mustGet(t, s, "component:default/b"); e.Orphan {
+	if e := mustGet(t, s, "component:default/b"); e.Orphan || strings.Contains(string(e.Body), "backstage.io/orphan") {
 		t.Fatalf("b is still flagged orphan")
 	}
 }

@@ -79,26 +79,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 type commonFlags struct {
 	fs     *flag.FlagSet
 	config string
-	sets   map[string]*string
 }
 
-var flagKeys = []struct{ flag, key, help string }{
-	{"addr", "server.addr", "listen address (server.addr)"},
-	{"db-driver", "database.driver", "sqlite or postgres (database.driver)"},
-	{"db-dsn", "database.dsn", "SQLite file or PostgreSQL URL (database.dsn)"},
-	{"log-level", "log.level", "debug, info, warn or error (log.level)"},
-	{"log-format", "log.format", "text or json (log.format)"},
-	{"allow-non-loopback", "server.allowNonLoopback", "allow a non-loopback listen address: true or false (server.allowNonLoopback)"},
-	{"file-roots", "catalog.files.roots", "comma-separated folders file locations may read (catalog.files.roots)"},
-	{"refresh-interval", "catalog.refreshInterval", "full refresh interval, like 2m (catalog.refreshInterval)"},
+// flagKeys maps flags to configuration keys; boolean keys take a plain
+// switch (--allow-non-loopback) as well as =true or =false.
+var flagKeys = []struct {
+	flag, key, help string
+	boolean         bool
+}{
+	{"addr", "server.addr", "listen address (server.addr)", false},
+	{"db-driver", "database.driver", "sqlite or postgres (database.driver)", false},
+	{"db-dsn", "database.dsn", "SQLite file or PostgreSQL URL (database.dsn)", false},
+	{"log-level", "log.level", "debug, info, warn or error (log.level)", false},
+	{"log-format", "log.format", "text or json (log.format)", false},
+	{"allow-non-loopback", "server.allowNonLoopback", "allow a non-loopback listen address (server.allowNonLoopback)", true},
+	{"file-roots", "catalog.files.roots", "comma-separated folders file locations may read (catalog.files.roots)", false},
+	{"refresh-interval", "catalog.refreshInterval", "full refresh interval, like 2m (catalog.refreshInterval)", false},
 }
 
 func newFlags(name string, stderr io.Writer) *commonFlags {
-	cf := &commonFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError), sets: map[string]*string{}}
+	cf := &commonFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
 	cf.fs.SetOutput(stderr)
 	cf.fs.StringVar(&cf.config, "config", os.Getenv("PONT_CONFIG"), "configuration file (YAML); also PONT_CONFIG")
 	for _, f := range flagKeys {
-		cf.sets[f.key] = cf.fs.String(f.flag, "", f.help)
+		if f.boolean {
+			cf.fs.Bool(f.flag, false, f.help)
+		} else {
+			cf.fs.String(f.flag, "", f.help)
+		}
 	}
 	return cf
 }

@@ -30,7 +30,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting pont", "version", version, "database", cfg.Database.Driver, "addr", cfg.Server.Addr)
-	if !cfg.Server.AllowNonLoopback {
+	if cfg.Server.AllowNonLoopback {
+		log.Warn("server.allowNonLoopback is set: Pont has no sign-in yet, so anyone who can reach this address can read and change the catalog")
+	} else {
 		log.Warn("sign-in is not configured: serving loopback only; anyone on this machine can use the API")
 	}
 	app, err := openApp(ctx, cfg, log, cfg.Database.MigrateOnStart == nil || *cfg.Database.MigrateOnStart)
@@ -133,9 +135,10 @@ func (a *app) syncConfiguredLocations(ctx context.Context) error {
 			target = abs
 		}
 		want[l.Type+":"+target] = true
-		if err := a.processor.Reader().CheckTarget(l.Type, target); err != nil {
-			return fmt.Errorf("catalog.locations[%d]: %w", i, err)
-		}
+		// No registration check here: configured locations are the
+		// operator's, and a host that does not resolve yet or a file not
+		// there yet must not stop the server. Every read is still confined,
+		// and its failure is a processing error on the location.
 		_, err := a.store.LocationByTarget(ctx, l.Type, target)
 		if errors.Is(err, catalog.ErrNotFound) {
 			_, err = a.store.CreateLocation(ctx, catalog.Location{Type: l.Type, Target: target, Origin: "config"})

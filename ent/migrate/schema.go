@@ -100,7 +100,6 @@ var (
 	// ProviderStatesColumns holds the columns for the "provider_states" table.
 	ProviderStatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
-		{Name: "content_hash", Type: field.TypeString, Default: ""},
 		{Name: "last_refresh_at", Type: field.TypeTime, Nullable: true},
 		{Name: "next_refresh_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Size: 2147483647, Default: ""},

@@ -11,8 +11,6 @@ const (
 	Label = "provider_state"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
-	// FieldContentHash holds the string denoting the content_hash field in the database.
-	FieldContentHash = "content_hash"
 	// FieldLastRefreshAt holds the string denoting the last_refresh_at field in the database.
 	FieldLastRefreshAt = "last_refresh_at"
 	// FieldNextRefreshAt holds the string denoting the next_refresh_at field in the database.
@@ -28,7 +26,6 @@ const (
 // Columns holds all SQL columns for providerstate fields.
 var Columns = []string{
 	FieldID,
-	FieldContentHash,
 	FieldLastRefreshAt,
 	FieldNextRefreshAt,
 	FieldLastError,
@@ -46,8 +43,6 @@ func ValidColumn(column string) bool {
 }
 
 var (
-	// DefaultContentHash holds the default value on creation for the "content_hash" field.
-	DefaultContentHash string
 	// DefaultLastError holds the default value on creation for the "last_error" field.
 	DefaultLastError string
 	// DefaultEntityCount holds the default value on creation for the "entity_count" field.
@@ -62,11 +57,6 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
-}
-
-// ByContentHash orders the results by the content_hash field.
-func ByContentHash(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldContentHash, opts...).ToFunc()
 }
 
 // ByLastRefreshAt orders the results by the last_refresh_at field.

@@ -64,11 +64,6 @@ func IDContainsFold(id string) predicate.ProviderState {
 	return predicate.ProviderState(sql.FieldContainsFold(FieldID, id))
 }
 
-// ContentHash applies equality check predicate on the "content_hash" field. It's identical to ContentHashEQ.
-func ContentHash(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldEQ(FieldContentHash, v))
-}
-
 // LastRefreshAt applies equality check predicate on the "last_refresh_at" field. It's identical to LastRefreshAtEQ.
 func LastRefreshAt(v time.Time) predicate.ProviderState {
 	return predicate.ProviderState(sql.FieldEQ(FieldLastRefreshAt, v))
@@ -87,71 +82,6 @@ func LastError(v string) predicate.ProviderState {
 // EntityCount applies equality check predicate on the "entity_count" field. It's identical to EntityCountEQ.
 func EntityCount(v int) predicate.ProviderState {
 	return predicate.ProviderState(sql.FieldEQ(FieldEntityCount, v))
-}
-
-// ContentHashEQ applies the EQ predicate on the "content_hash" field.
-func ContentHashEQ(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldEQ(FieldContentHash, v))
-}
-
-// ContentHashNEQ applies the NEQ predicate on the "content_hash" field.
-func ContentHashNEQ(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldNEQ(FieldContentHash, v))
-}
-
-// ContentHashIn applies the In predicate on the "content_hash" field.
-func ContentHashIn(vs ...string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldIn(FieldContentHash, vs...))
-}
-
-// ContentHashNotIn applies the NotIn predicate on the "content_hash" field.
-func ContentHashNotIn(vs ...string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldNotIn(FieldContentHash, vs...))
-}
-
-// ContentHashGT applies the GT predicate on the "content_hash" field.
-func ContentHashGT(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldGT(FieldContentHash, v))
-}
-
-// ContentHashGTE applies the GTE predicate on the "content_hash" field.
-func ContentHashGTE(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldGTE(FieldContentHash, v))
-}
-
-// ContentHashLT applies the LT predicate on the "content_hash" field.
-func ContentHashLT(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldLT(FieldContentHash, v))
-}
-
-// ContentHashLTE applies the LTE predicate on the "content_hash" field.
-func ContentHashLTE(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldLTE(FieldContentHash, v))
-}
-
-// ContentHashContains applies the Contains predicate on the "content_hash" field.
-func ContentHashContains(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldContains(FieldContentHash, v))
-}
-
-// ContentHashHasPrefix applies the HasPrefix predicate on the "content_hash" field.
-func ContentHashHasPrefix(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldHasPrefix(FieldContentHash, v))
-}
-
-// ContentHashHasSuffix applies the HasSuffix predicate on the "content_hash" field.
-func ContentHashHasSuffix(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldHasSuffix(FieldContentHash, v))
-}
-
-// ContentHashEqualFold applies the EqualFold predicate on the "content_hash" field.
-func ContentHashEqualFold(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldEqualFold(FieldContentHash, v))
-}
-
-// ContentHashContainsFold applies the ContainsFold predicate on the "content_hash" field.
-func ContentHashContainsFold(v string) predicate.ProviderState {
-	return predicate.ProviderState(sql.FieldContainsFold(FieldContentHash, v))
 }
 
 // LastRefreshAtEQ applies the EQ predicate on the "last_refresh_at" field.

@@ -39,7 +39,7 @@ func (Entity) Fields() []ent.Field {
 		field.String("kind").NotEmpty().Comment("lower-cased kind"),
 		field.String("namespace").NotEmpty().Comment("lower-cased namespace"),
 		field.String("name").NotEmpty().Comment("name as written"),
-		field.Bytes("body").Comment("the entity as JSON, metadata.uid and etag set, relations left out"),
+		field.Bytes("body").Comment("the entity as JSON, without metadata.uid, metadata.etag and relations, which are added when it is served"),
 		field.String("etag").NotEmpty(),
 		field.String("hash").Comment("content hash of the descriptor as the provider emitted it: an unchanged hash skips the write"),
 		field.String("provider").NotEmpty().Comment("key of the provider that owns the entity, e.g. location:<id>"),

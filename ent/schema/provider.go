@@ -22,7 +22,6 @@ func (ProviderState) Annotations() []schema.Annotation {
 func (ProviderState) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("id").Immutable().NotEmpty().Comment("provider key"),
-		field.String("content_hash").Default("").Comment("hash over everything the provider emitted last time"),
 		field.Time("last_refresh_at").Optional().Nillable(),
 		field.Time("next_refresh_at").Optional().Nillable(),
 		field.Text("last_error").Default(""),

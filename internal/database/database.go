@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 
 	"github.com/pont-dev/pont/ent"
@@ -146,7 +147,18 @@ func (db *DB) migrationProviderFS(fsys fs.FS) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(gd, db.SQL, sub)
+	var opts []goose.ProviderOption
+	if db.Dialect == dialect.Postgres {
+		// Replicas starting together take turns: an advisory lock held for
+		// the session keeps two from migrating at once. (SQLite has one
+		// writer by construction.)
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, db.SQL, sub, opts...)
 }
 
 // Migrate applies every pending migration. Each migration runs in its own
@@ -181,52 +193,9 @@ func (db *DB) MigrationStatus(ctx context.Context) (current, latest int64, err e
 	return current, latest, err
 }
 
-// InTx runs fn in a transaction, retrying the whole function when
-// PostgreSQL reports a serialization failure (40001) or a deadlock (40P01);
-// SQLite waits on its busy timeout instead. fn must be safe to run again.
-func (db *DB) InTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	const attempts = 5
-	var err error
-	for i := range attempts {
-		err = db.inTxOnce(ctx, fn)
-		if err == nil || !Retryable(err) {
-			return err
-		}
-		delay := time.Duration(10*(1<<i)) * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-	}
-	return err
-}
-
-func (db *DB) inTxOnce(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
-	tx, err := db.Ent.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-	}()
-	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// Retryable tells whether err is a transient conflict that a retry of the
-// whole transaction can fix.
+// Retryable tells whether err is a transient conflict (a PostgreSQL
+// serialization failure or deadlock) that a retry of the whole transaction
+// can fix.
 func Retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -13,7 +13,7 @@ CREATE UNIQUE INDEX `location_type_target` ON `locations` (`type`, `target`);
 CREATE TABLE `processing_errors` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `provider` text NOT NULL, `entity_key` text NOT NULL DEFAULT (''), `file` text NOT NULL DEFAULT (''), `document` integer NOT NULL DEFAULT (0), `line` integer NOT NULL DEFAULT (0), `field` text NOT NULL DEFAULT (''), `message` text NOT NULL, `created_at` datetime NOT NULL);
 CREATE INDEX `processingerror_provider` ON `processing_errors` (`provider`);
 CREATE INDEX `processingerror_entity_key` ON `processing_errors` (`entity_key`);
-CREATE TABLE `provider_states` (`id` text NOT NULL, `content_hash` text NOT NULL DEFAULT (''), `last_refresh_at` datetime NULL, `next_refresh_at` datetime NULL, `last_error` text NOT NULL DEFAULT (''), `entity_count` integer NOT NULL DEFAULT (0), PRIMARY KEY (`id`));
+CREATE TABLE `provider_states` (`id` text NOT NULL, `last_refresh_at` datetime NULL, `next_refresh_at` datetime NULL, `last_error` text NOT NULL DEFAULT (''), `entity_count` integer NOT NULL DEFAULT (0), PRIMARY KEY (`id`));
 CREATE TABLE `relations` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `origin_seq` integer NOT NULL, `source_key` text NOT NULL, `type` text NOT NULL, `target_ref` text NOT NULL, `target_key` text NOT NULL);
 CREATE INDEX `relation_source_key` ON `relations` (`source_key`);
 CREATE INDEX `relation_target_key` ON `relations` (`target_key`);
