@@ -45,6 +45,7 @@ type stored struct {
 // processing error (the first owner keeps them), and for a full mutation
 // the provider's entities it did not emit are deleted or flagged orphan.
 func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyResult, error) {
+	defer s.wrote()
 	var res catalog.ApplyResult
 	once := func() error {
 		return s.inTxOnce(ctx, func(tx *sql.Tx) error {

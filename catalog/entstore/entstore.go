@@ -29,8 +29,10 @@ import (
 
 // Store implements catalog.Store.
 type Store struct {
-	db *database.DB
-	pg bool
+	db     *database.DB
+	pg     bool
+	stmts  statements
+	counts counts
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -85,6 +87,7 @@ func newEtag() string {
 // PostgreSQL reports a transient conflict (see retryable); fn must be safe
 // to run again.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.wrote()
 	return s.retry(ctx, func() error { return s.inTxOnce(ctx, fn) })
 }
 
@@ -157,7 +160,7 @@ func (s *Store) EntityByUID(ctx context.Context, uid string) (*catalog.StoredEnt
 }
 
 func (s *Store) entityWhere(ctx context.Context, where string, arg any) (*catalog.StoredEntity, error) {
-	row := s.db.SQL.QueryRowContext(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE "+where), arg)
+	row := s.queryRow(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE "+where), arg)
 	e, hasErrors, err := scanEntity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, catalog.ErrNotFound
@@ -189,7 +192,7 @@ func (s *Store) EntitiesByKeys(ctx context.Context, keys []string) ([]*catalog.S
 		for i, k := range chunk {
 			args[i] = k
 		}
-		rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE e.ref_key IN ("+placeholders(len(chunk))+")"), args...)
+		rows, err := s.query(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE e.ref_key IN ("+placeholders(len(chunk))+")"), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read entities: %w", err)
 		}
@@ -242,7 +245,7 @@ func (s *Store) attachRelations(ctx context.Context, list []*catalog.StoredEntit
 		for i, k := range chunk {
 			args[i] = k
 		}
-		rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT source_key, type, target_ref FROM relations WHERE source_key IN ("+placeholders(len(chunk))+") ORDER BY source_key, type, target_key"), args...)
+		rows, err := s.query(ctx, s.q("SELECT source_key, type, target_ref FROM relations WHERE source_key IN ("+placeholders(len(chunk))+") ORDER BY source_key, type, target_key"), args...)
 		if err != nil {
 			return fmt.Errorf("read relations: %w", err)
 		}
@@ -284,7 +287,7 @@ func (s *Store) attachErrors(ctx context.Context, list []*catalog.StoredEntity) 
 }
 
 func (s *Store) errorsWhere(ctx context.Context, where string, args ...any) ([]catalog.ProcessingError, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, s.q("SELECT entity_key, file, document, line, field, message FROM processing_errors WHERE "+where+" ORDER BY id"), args...)
+	rows, err := s.query(ctx, s.q("SELECT entity_key, file, document, line, field, message FROM processing_errors WHERE "+where+" ORDER BY id"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read processing errors: %w", err)
 	}
@@ -308,7 +311,7 @@ func (s *Store) ProviderErrors(ctx context.Context, provider string) ([]catalog.
 // ProviderOf returns the provider that owns an entity.
 func (s *Store) ProviderOf(ctx context.Context, key string) (string, error) {
 	var p string
-	err := s.db.SQL.QueryRowContext(ctx, s.q("SELECT provider FROM entities WHERE ref_key = ?"), key).Scan(&p)
+	err := s.queryRow(ctx, s.q("SELECT provider FROM entities WHERE ref_key = ?"), key).Scan(&p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", catalog.ErrNotFound
 	}

@@ -137,9 +137,11 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.EntityQuery) (*cata
 	}
 	page := &catalog.EntityPage{Total: -1}
 	if q.Count {
-		if err := s.db.SQL.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM entities e WHERE "+where), args...).Scan(&page.Total); err != nil {
-			return nil, fmt.Errorf("count entities: %w", err)
+		n, err := s.count(ctx, where, args)
+		if err != nil {
+			return nil, err
 		}
+		page.Total = n
 		if page.Total == 0 || q.Offset >= page.Total {
 			return page, nil
 		}
@@ -169,7 +171,7 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.EntityQuery) (*cata
 		query += " OFFSET ?"
 		all = append(all, q.Offset)
 	}
-	rows, err := s.db.SQL.QueryContext(ctx, s.q(query), all...)
+	rows, err := s.query(ctx, s.q(query), all...)
 	if err != nil {
 		return nil, fmt.Errorf("query entities: %w", err)
 	}
@@ -214,7 +216,7 @@ func (s *Store) Facets(ctx context.Context, filter catalog.Filter, facets []stri
 			query = "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT e.id) FROM entities e JOIN search sr ON sr.entity_seq = e.seq AND sr.key = ? WHERE " + where + " GROUP BY v"
 			qargs = append([]any{strings.ToLower(facet)}, args...)
 		}
-		rows, err := s.db.SQL.QueryContext(ctx, s.q(query), qargs...)
+		rows, err := s.query(ctx, s.q(query), qargs...)
 		if err != nil {
 			return nil, fmt.Errorf("facet %s: %w", facet, err)
 		}

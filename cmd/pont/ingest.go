@@ -55,7 +55,7 @@ func ingest(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.close()
 	failed := false
 	for _, t := range cf.fs.Args() {
 		typ, target := "url", t

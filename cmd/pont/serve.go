@@ -39,7 +39,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer app.db.Close()
+	defer app.close()
 
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
@@ -55,6 +55,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.runner.Run(gctx) })
 	g.Go(func() error { return srv.Run(gctx, ln) })
+	if cfg.Server.DebugAddr != "" {
+		g.Go(func() error { return server.ServeDebug(gctx, cfg.Server.DebugAddr, log) })
+	}
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -119,6 +122,16 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		return nil, err
 	}
 	return a, nil
+}
+
+// close releases the store's statements, then the database.
+func (a *app) close() {
+	if err := a.store.Close(); err != nil {
+		a.log.Warn("close store", "err", err)
+	}
+	if err := a.db.Close(); err != nil {
+		a.log.Warn("close database", "err", err)
+	}
 }
 
 // syncConfiguredLocations makes the stored configured locations match the

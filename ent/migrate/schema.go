@@ -127,9 +127,9 @@ var (
 		PrimaryKey: []*schema.Column{RelationsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "relation_source_key",
+				Name:    "relation_source_key_type_target_key",
 				Unique:  false,
-				Columns: []*schema.Column{RelationsColumns[2]},
+				Columns: []*schema.Column{RelationsColumns[2], RelationsColumns[3], RelationsColumns[5]},
 			},
 			{
 				Name:    "relation_target_key",

@@ -35,7 +35,8 @@ func (Relation) Fields() []ent.Field {
 // Indexes of the Relation.
 func (Relation) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("source_key"),
+		// Reading an entity's relations seeks here and reads them in order.
+		index.Fields("source_key", "type", "target_key"),
 		index.Fields("target_key"),
 		index.Fields("origin_seq"),
 	}

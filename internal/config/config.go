@@ -48,6 +48,9 @@ type Server struct {
 	MaxBodyBytes int64 `yaml:"maxBodyBytes"`
 	// ShutdownTimeout is how long in-flight requests get on shutdown. Default 15s.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// DebugAddr, when set, serves Go's pprof profiles on this address,
+	// which must be loopback. Default: off.
+	DebugAddr string `yaml:"debugAddr"`
 }
 
 // Catalog configures the catalog engine, locations and API.
@@ -294,6 +297,11 @@ func (c *Config) Validate() error {
 		bad("server.addr", "%q is not host:port", c.Server.Addr)
 	} else if !c.Server.AllowNonLoopback && !isLoopbackHost(host) {
 		bad("server.addr", "%q is not a loopback address; Pont has no sign-in yet, so it only serves loopback unless server.allowNonLoopback (flag --allow-non-loopback) is set", c.Server.Addr)
+	}
+	if c.Server.DebugAddr != "" {
+		if host, _, err := net.SplitHostPort(c.Server.DebugAddr); err != nil || !isLoopbackHost(host) {
+			bad("server.debugAddr", "%q must be a loopback host:port (profiles reveal internals)", c.Server.DebugAddr)
+		}
 	}
 	for key, d := range map[string]time.Duration{
 		"server.readTimeout": c.Server.ReadTimeout, "server.writeTimeout": c.Server.WriteTimeout,

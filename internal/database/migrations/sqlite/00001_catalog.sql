@@ -15,7 +15,7 @@ CREATE INDEX `processingerror_provider` ON `processing_errors` (`provider`);
 CREATE INDEX `processingerror_entity_key` ON `processing_errors` (`entity_key`);
 CREATE TABLE `provider_states` (`id` text NOT NULL, `last_refresh_at` datetime NULL, `next_refresh_at` datetime NULL, `last_error` text NOT NULL DEFAULT (''), `entity_count` integer NOT NULL DEFAULT (0), PRIMARY KEY (`id`));
 CREATE TABLE `relations` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `origin_seq` integer NOT NULL, `source_key` text NOT NULL, `type` text NOT NULL, `target_ref` text NOT NULL, `target_key` text NOT NULL);
-CREATE INDEX `relation_source_key` ON `relations` (`source_key`);
+CREATE INDEX `relation_source_key_type_target_key` ON `relations` (`source_key`, `type`, `target_key`);
 CREATE INDEX `relation_target_key` ON `relations` (`target_key`);
 CREATE INDEX `relation_origin_seq` ON `relations` (`origin_seq`);
 -- Flattened key/value pairs (lower-cased) of every entity, clustered on
