@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -159,25 +160,48 @@ func (s *Store) EntityByUID(ctx context.Context, uid string) (*catalog.StoredEnt
 	return s.entityWhere(ctx, "e.id = ?", uid)
 }
 
+// relationsJSON is SQL that gathers an entity's relations, in order, as a
+// JSON array of [type, targetRef] pairs, so one entity costs one statement.
+func (s *Store) relationsJSON() string {
+	if s.pg {
+		return "(SELECT COALESCE(json_agg(json_build_array(r.type, r.target_ref) ORDER BY r.type, r.target_key), '[]') FROM relations r WHERE r.source_key = e.ref_key)"
+	}
+	return "(SELECT json_group_array(json_array(type, target_ref)) FROM (SELECT r.type, r.target_ref FROM relations r WHERE r.source_key = e.ref_key ORDER BY r.type, r.target_key))"
+}
+
 func (s *Store) entityWhere(ctx context.Context, where string, arg any) (*catalog.StoredEntity, error) {
-	row := s.queryRow(ctx, s.q("SELECT "+entityColumns+" FROM entities e WHERE "+where), arg)
-	e, hasErrors, err := scanEntity(row)
+	row := s.queryRow(ctx, s.q("SELECT "+entityColumns+", "+s.relationsJSON()+" FROM entities e WHERE "+where), arg)
+	var (
+		e         catalog.StoredEntity
+		hasErrors bool
+		relJSON   []byte
+	)
+	err := row.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Parent, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt, &relJSON)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, catalog.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read entity: %w", err)
 	}
-	list := []*catalog.StoredEntity{e}
-	if err := s.attachRelations(ctx, list); err != nil {
-		return nil, err
+	var pairs [][2]string
+	if err := json.Unmarshal(relJSON, &pairs); err != nil {
+		return nil, fmt.Errorf("read relations: %w", err)
 	}
+	for _, p := range pairs {
+		r := catalog.Relation{Type: p[0], TargetRef: p[1]}
+		// Two origins may emit the same relation: list it once.
+		if n := len(e.Relations); n > 0 && e.Relations[n-1] == r {
+			continue
+		}
+		e.Relations = append(e.Relations, r)
+	}
+	list := []*catalog.StoredEntity{&e}
 	if hasErrors {
 		if err := s.attachErrors(ctx, list); err != nil {
 			return nil, err
 		}
 	}
-	return e, nil
+	return &e, nil
 }
 
 // EntitiesByKeys reads many entities by ref key, in the order asked.
