@@ -48,11 +48,27 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 	defer s.wrote()
 	var res catalog.ApplyResult
 	once := func() error {
-		return s.inTxOnce(ctx, func(tx *sql.Tx) error {
-			res = catalog.ApplyResult{}
-			a := &applier{s: s, tx: tx, m: m, res: &res, seen: map[string]bool{}}
-			return a.run(ctx)
-		})
+		// One connection for the whole mutation: on PostgreSQL the bulk
+		// rows go through COPY on the same session, inside the transaction.
+		conn, err := s.db.SQL.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		res = catalog.ApplyResult{}
+		a := &applier{s: s, conn: conn, tx: tx, m: m, res: &res, seen: map[string]bool{}}
+		if err := a.run(ctx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
 	}
 	if !m.Replayable {
 		// A stream can be read once: a conflict fails the mutation and the
@@ -64,6 +80,7 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 
 type applier struct {
 	s       *Store
+	conn    *sql.Conn // the session of tx
 	tx      *sql.Tx
 	m       *catalog.Mutation
 	res     *catalog.ApplyResult
@@ -73,7 +90,22 @@ type applier struct {
 	nextSeq int64 // SQLite: the next free seq (the write lock is ours)
 }
 
+// writerCacheKiB is the SQLite page cache the writing connection gets for
+// a mutation: a 50,000-entity ingest spills pages to the WAL and reads them
+// back when the cache is small (16 s with 64 MiB, 22 s with 32 MiB). It is
+// given back at the end, so idle connections stay small.
+const (
+	writerCacheKiB = 65536
+	readerCacheKiB = 8192
+)
+
 func (a *applier) run(ctx context.Context) error {
+	if !a.s.pg {
+		if _, err := a.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+			return fmt.Errorf("raise cache: %w", err)
+		}
+		defer a.tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", readerCacheKiB))
+	}
 	if err := a.loadKnown(ctx); err != nil {
 		return err
 	}
@@ -369,6 +401,9 @@ func (w *rowWriter) flush(ctx context.Context) error {
 }
 
 func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	if a.s.pg {
+		return a.copySearch(ctx, ps, ids)
+	}
 	prefix, suffix := a.s.bulkInsert("search (key, value, entity_seq, original_value)")
 	values := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
 	prefix, suffix = a.s.bulkInsert("search_nulls (key, entity_seq)")
@@ -408,6 +443,15 @@ func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids 
 }
 
 func (a *applier) insertRelations(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	if a.s.pg {
+		var rows [][]any
+		for _, p := range ps {
+			for _, r := range p.Relations {
+				rows = append(rows, []any{ids[p].seq, r.SourceKey, r.Type, r.TargetRef, r.TargetKey})
+			}
+		}
+		return a.copyRows(ctx, "relations", []string{"origin_seq", "source_key", "type", "target_ref", "target_key"}, rows)
+	}
 	w := &rowWriter{a: a, prefix: "INSERT INTO relations (origin_seq, source_key, type, target_ref, target_key) VALUES ", tuple: "(?,?,?,?,?)", perRow: 5, maxRows: 2000}
 	for _, p := range ps {
 		for _, r := range p.Relations {
