@@ -70,12 +70,33 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 		}
 		return nil
 	}
+	var err error
 	if !m.Replayable {
 		// A stream can be read once: a conflict fails the mutation and the
 		// provider's next refresh converges.
-		return res, once()
+		err = once()
+	} else {
+		err = s.retry(ctx, once)
 	}
-	return res, s.retry(ctx, once)
+	if err == nil && res.Inserted+res.Updated+res.Removed >= analyzeAfter {
+		s.analyze(ctx)
+	}
+	return res, err
+}
+
+// analyzeAfter is how many changed entities make the store refresh the
+// planner's statistics: right after a large ingest PostgreSQL has none, and
+// reads an entity's relations with a sequential scan of the whole table
+// until autovacuum comes by.
+const analyzeAfter = 1000
+
+func (s *Store) analyze(ctx context.Context) {
+	stmt := "ANALYZE entities, relations, search, search_nulls"
+	if !s.pg {
+		stmt = "PRAGMA optimize"
+	}
+	// Best effort: the data is committed, only the plans are at stake.
+	_, _ = s.db.SQL.ExecContext(context.WithoutCancel(ctx), stmt)
 }
 
 type applier struct {
