@@ -1,10 +1,12 @@
 package entstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -24,7 +26,7 @@ func newUID() string {
 }
 
 // applyBatch is how many entities are written per round of statements.
-const applyBatch = 500
+const applyBatch = 2000
 
 // known is what the store holds of an entity the provider owned before.
 type known struct {
@@ -421,43 +423,100 @@ func (w *rowWriter) flush(ctx context.Context) error {
 	return err
 }
 
-func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
-	if a.s.pg {
-		return a.copySearch(ctx, ps, ids)
-	}
-	prefix, suffix := a.s.bulkInsert("search (key, value, entity_seq, original_value)")
-	values := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
-	prefix, suffix = a.s.bulkInsert("search_nulls (key, entity_seq)")
-	nulls := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?)", perRow: 2, maxRows: 2000}
+// searchRow and nullRow are rows of the search tables.
+type searchRow struct {
+	key, value string
+	seq        int64
+	original   *string
+}
+
+type nullRow struct {
+	key string
+	seq int64
+}
+
+// searchRowsOf gathers the search rows of written entities: deduplicated
+// (a key and value met twice on one entity is one row), the value as
+// written kept only where lower-casing changed it, and sorted in the
+// clustered key's order, so the inserts of a batch land on neighbouring
+// pages rather than all over the index.
+func searchRowsOf(ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) ([]searchRow, []nullRow) {
+	type pair struct{ key, value string }
+	var values []searchRow
+	var nulls []nullRow
 	for _, p := range ps {
 		seq := ids[p].seq
 		// metadata.uid is only known here. Plain uid filters use the
 		// entities table; this row serves exists, prefix and facets.
-		if err := values.add(ctx, "metadata.uid", ids[p].id, seq, nil); err != nil {
+		values = append(values, searchRow{key: "metadata.uid", value: ids[p].id, seq: seq})
+		seen := make(map[pair]bool, len(p.Search))
+		nullSeen := map[string]bool{}
+		for _, r := range p.Search {
+			if r.Value == nil {
+				if !nullSeen[r.Key] {
+					nullSeen[r.Key] = true
+					nulls = append(nulls, nullRow{r.Key, seq})
+				}
+				continue
+			}
+			k := pair{r.Key, *r.Value}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			original := r.Original
+			if original != nil && *original == *r.Value {
+				original = nil
+			}
+			values = append(values, searchRow{key: r.Key, value: *r.Value, seq: seq, original: original})
+		}
+	}
+	slices.SortFunc(values, func(x, y searchRow) int {
+		if c := strings.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.value, y.value); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.seq, y.seq)
+	})
+	return values, nulls
+}
+
+func (a *applier) insertSearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	values, nulls := searchRowsOf(ps, ids)
+	if a.s.pg {
+		rows := make([][]any, len(values))
+		for i, r := range values {
+			rows[i] = []any{r.key, r.value, r.seq, r.original}
+		}
+		if err := a.copyRows(ctx, "search", []string{"key", "value", "entity_seq", "original_value"}, rows); err != nil {
+			return err
+		}
+		rows = make([][]any, len(nulls))
+		for i, r := range nulls {
+			rows[i] = []any{r.key, r.seq}
+		}
+		return a.copyRows(ctx, "search_nulls", []string{"key", "entity_seq"}, rows)
+	}
+	prefix, suffix := a.s.bulkInsert("search (key, value, entity_seq, original_value)")
+	vw := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?,?,?)", perRow: 4, maxRows: 2000}
+	for _, r := range values {
+		if err := vw.add(ctx, r.key, r.value, r.seq, r.original); err != nil {
 			return fmt.Errorf("insert search rows: %w", err)
 		}
-		for _, r := range p.Search {
-			var err error
-			if r.Value == nil {
-				err = nulls.add(ctx, r.Key, seq)
-			} else {
-				// The value as written is kept only where lower-casing
-				// changed it: most values are lower-case already.
-				original := r.Original
-				if original != nil && *original == *r.Value {
-					original = nil
-				}
-				err = values.add(ctx, r.Key, *r.Value, seq, original)
-			}
-			if err != nil {
-				return fmt.Errorf("insert search rows: %w", err)
-			}
-		}
 	}
-	if err := values.flush(ctx); err != nil {
+	if err := vw.flush(ctx); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
-	if err := nulls.flush(ctx); err != nil {
+	prefix, suffix = a.s.bulkInsert("search_nulls (key, entity_seq)")
+	nw := &rowWriter{a: a, prefix: prefix, suffix: suffix, tuple: "(?,?)", perRow: 2, maxRows: 2000}
+	for _, r := range nulls {
+		if err := nw.add(ctx, r.key, r.seq); err != nil {
+			return fmt.Errorf("insert search rows: %w", err)
+		}
+	}
+	if err := nw.flush(ctx); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
 	return nil

@@ -6,8 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-
-	"github.com/pont-dev/pont/catalog"
 )
 
 // On PostgreSQL the derived rows of a mutation (a million search rows for a
@@ -30,41 +28,4 @@ func (a *applier) copyRows(ctx context.Context, table string, columns []string, 
 		}
 		return nil
 	})
-}
-
-// copySearch copies the search rows of written entities. COPY has no ON
-// CONFLICT, so a key and value met twice on one entity is dropped here.
-func (a *applier) copySearch(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
-	type pair struct{ key, value string }
-	var values, nulls [][]any
-	for _, p := range ps {
-		seq := ids[p].seq
-		seen := make(map[pair]bool, len(p.Search)+1)
-		values = append(values, []any{"metadata.uid", ids[p].id, seq, nil})
-		seen[pair{"metadata.uid", ids[p].id}] = true
-		nullSeen := map[string]bool{}
-		for _, r := range p.Search {
-			if r.Value == nil {
-				if !nullSeen[r.Key] {
-					nullSeen[r.Key] = true
-					nulls = append(nulls, []any{r.Key, seq})
-				}
-				continue
-			}
-			k := pair{r.Key, *r.Value}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			var original any
-			if r.Original != nil && *r.Original != *r.Value {
-				original = *r.Original
-			}
-			values = append(values, []any{r.Key, *r.Value, seq, original})
-		}
-	}
-	if err := a.copyRows(ctx, "search", []string{"key", "value", "entity_seq", "original_value"}, values); err != nil {
-		return err
-	}
-	return a.copyRows(ctx, "search_nulls", []string{"key", "entity_seq"}, nulls)
 }

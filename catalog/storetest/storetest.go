@@ -294,7 +294,7 @@ func testFailedMutationWritesNothing(t *testing.T, s catalog.Store) {
 	before := mustGet(t, s, "component:default/a")
 	boom := errors.New("source failed mid-stream")
 	var ps []*catalog.Prepared
-	for i := range 1200 { // more than one batch is written before the failure
+	for i := range 2500 { // more than one batch is written before the failure
 		ps = append(ps, prepare(t, component(fmt.Sprintf("n%04d", i), "team", nil), "file:/n.yaml"))
 	}
 	m := full("p1", ps...)
@@ -303,7 +303,7 @@ func testFailedMutationWritesNothing(t *testing.T, s catalog.Store) {
 		t.Fatalf("apply: want the stream's error, got %v", err)
 	}
 	absent(t, s, "component:default/n0000")
-	absent(t, s, "component:default/n1199")
+	absent(t, s, "component:default/n2499")
 	if after := mustGet(t, s, "component:default/a"); after.Etag != before.Etag {
 		t.Fatalf("a changed by a failed mutation")
 	}
