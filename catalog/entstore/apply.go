@@ -92,13 +92,18 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 // until autovacuum comes by.
 const analyzeAfter = 1000
 
+// On SQLite it also checkpoints the WAL at once: otherwise the next small
+// write (a touched file) pays for copying hundreds of megabytes back into
+// the database, and takes seconds instead of milliseconds.
 func (s *Store) analyze(ctx context.Context) {
-	stmt := "ANALYZE entities, relations, search, search_nulls"
-	if !s.pg {
-		stmt = "PRAGMA optimize"
-	}
+	ctx = context.WithoutCancel(ctx)
 	// Best effort: the data is committed, only the plans are at stake.
-	_, _ = s.db.SQL.ExecContext(context.WithoutCancel(ctx), stmt)
+	if s.pg {
+		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE entities, relations, search, search_nulls")
+		return
+	}
+	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA optimize")
 }
 
 type applier struct {
