@@ -86,10 +86,10 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 	return res, err
 }
 
-// analyzeAfter is how many changed entities make the store refresh the
-// planner's statistics: right after a large ingest PostgreSQL has none, and
-// reads an entity's relations with a sequential scan of the whole table
-// until autovacuum comes by.
+// analyzeAfter is how many changed entities make the store tidy up after a
+// mutation. PostgreSQL gets fresh planner statistics: right after a large
+// ingest it has none, and reads an entity's relations with a sequential
+// scan of the whole table until autovacuum comes by.
 const analyzeAfter = 1000
 
 // On SQLite it also checkpoints the WAL at once: otherwise the next small
@@ -102,8 +102,9 @@ func (s *Store) analyze(ctx context.Context) {
 		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE entities, relations, search, search_nulls")
 		return
 	}
+	// (SQLite's planner does well without statistics here; ANALYZE of a
+	// million-row index would only cost CPU.)
 	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA optimize")
 }
 
 type applier struct {
