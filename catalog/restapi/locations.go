@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -238,12 +239,31 @@ func matchFields(f catalog.Filter, rec map[string]string) bool {
 	return true
 }
 
+// location reads a location, answering 404 when there is none.
+func (a *API) location(ctx context.Context, id string) (catalog.Location, error) {
+	l, err := a.store.Location(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return l, notFound(fmt.Sprintf("Found no location with ID %s", id))
+	}
+	return l, err
+}
+
+// changeableLocation reads a location the API may change or remove: one
+// that exists and does not come from configuration.
+func (a *API) changeableLocation(ctx context.Context, id, verb string) (catalog.Location, error) {
+	l, err := a.location(ctx, id)
+	if err != nil {
+		return l, err
+	}
+	if l.Origin == "config" {
+		return l, &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: fmt.Sprintf("location %s comes from configuration; %s it there", id, verb)}
+	}
+	return l, nil
+}
+
 // GET /locations/:id
 func (a *API) getLocation(c echo.Context) error {
-	l, err := a.store.Location(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("Found no location with ID %s", c.Param("id")))
-	}
+	l, err := a.location(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -261,15 +281,9 @@ func (a *API) updateLocation(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	id := c.Param("id")
-	l, err := a.store.Location(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("Found no location with ID %s", id))
-	}
+	l, err := a.changeableLocation(ctx, id, "change")
 	if err != nil {
 		return err
-	}
-	if l.Origin == "config" {
-		return &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: fmt.Sprintf("location %s comes from configuration; change it there", id)}
 	}
 	if l.Type == spec.Type && l.Target == spec.Target {
 		return c.JSON(http.StatusOK, viewOf(l))
@@ -291,15 +305,8 @@ func (a *API) updateLocation(c echo.Context) error {
 // DELETE /locations/:id
 func (a *API) deleteLocation(c echo.Context) error {
 	id := c.Param("id")
-	l, err := a.store.Location(c.Request().Context(), id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("Found no location with ID %s", id))
-	}
-	if err != nil {
+	if _, err := a.changeableLocation(c.Request().Context(), id, "remove"); err != nil {
 		return err
-	}
-	if l.Origin == "config" {
-		return &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: fmt.Sprintf("location %s comes from configuration; remove it there", id)}
 	}
 	if err := a.store.DeleteLocation(c.Request().Context(), id); err != nil {
 		return err
@@ -326,10 +333,7 @@ func (a *API) locationByEntity(c echo.Context) error {
 	if !ok {
 		return notFound(fmt.Sprintf("Entity %s does not come from a location", ref))
 	}
-	l, err := a.store.Location(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return notFound(fmt.Sprintf("No location for entity %s", ref))
-	}
+	l, err := a.location(ctx, id)
 	if err != nil {
 		return err
 	}
