@@ -21,17 +21,24 @@ func dialects(t *testing.T) map[string]Config {
 	}
 }
 
+// open opens a store for a test and closes it after.
+func open(t *testing.T, cfg Config) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestMigrationsMatchEntSchema: after the versioned migrations, ent finds
 // nothing to change, so the hand-written SQL and ent/schema agree.
 func TestMigrationsMatchEntSchema(t *testing.T) {
 	for name, cfg := range dialects(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := open(t, cfg)
 			if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
 				t.Fatal(err)
 			}
@@ -62,12 +69,8 @@ func TestFailedMigrationLeavesDatabaseAsItWas(t *testing.T) {
 	for name, cfg := range dialects(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			dir := "migrations/" + map[string]string{"sqlite": "sqlite", "postgres": "postgres"}[name]
+			db := open(t, cfg)
+			dir := "migrations/" + name // the dialect's folder
 			fsys := fstest.MapFS{
 				dir + "/00001_ok.sql":     {Data: []byte("-- +goose Up\nCREATE TABLE kept (id integer);\n")},
 				dir + "/00002_broken.sql": {Data: []byte("-- +goose Up\nCREATE TABLE half (id integer);\nINSERT INTO no_such_table VALUES (1);\n")},
