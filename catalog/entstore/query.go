@@ -135,6 +135,10 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.EntityQuery) (*cata
 		where += " AND " + ft
 		args = append(args, ftArgs...)
 	}
+	keyset := q.AfterKey != "" && len(q.Order) == 0
+	if keyset {
+		q.Offset = 0
+	}
 	page := &catalog.EntityPage{Total: -1}
 	if q.Count {
 		n, err := s.count(ctx, where, args)
@@ -155,6 +159,10 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.EntityQuery) (*cata
 	}
 	// ref_key is unique: it makes every order total and pages stable.
 	orders = append(orders, "e.ref_key ASC")
+	if keyset {
+		where += " AND e.ref_key > ?"
+		args = append(args, q.AfterKey)
+	}
 	query := "SELECT " + entityColumns + " FROM entities e WHERE " + where + " ORDER BY " + strings.Join(orders, ", ")
 	all := append(append([]any{}, args...), orderArgs...)
 	if q.Limit > 0 {

@@ -191,6 +191,7 @@ type queryCursor struct {
 	FullText     string          `json:"t,omitempty"`
 	FullFields   []string        `json:"tf,omitempty"`
 	Offset       int             `json:"off"`
+	After        string          `json:"a,omitempty"` // last ref key of the page before, for keyset paging
 	TotalItems   int             `json:"n"`
 	ExcludeTotal bool            `json:"x,omitempty"`
 	IsPrevious   bool            `json:"p,omitempty"`

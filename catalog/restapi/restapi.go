@@ -262,7 +262,11 @@ func (a *API) streamAll(c echo.Context, q catalog.EntityQuery, fields []string) 
 		if len(page.Items) < chunk {
 			return nil
 		}
-		q.Offset += chunk
+		if len(q.Order) == 0 {
+			q.AfterKey, q.Offset = page.Items[len(page.Items)-1].Key, 0
+		} else {
+			q.Offset += chunk
+		}
 	}
 }
 
@@ -408,6 +412,9 @@ func (a *API) runQuery(c echo.Context, cur queryCursor, limit int, fields []stri
 		ft = &catalog.FullTextFilter{Term: cur.FullText, Fields: cur.FullFields}
 	}
 	query := catalog.EntityQuery{Filter: catalog.And(filter, predicate), FullText: ft, Order: order, Offset: cur.Offset, Limit: limit, Count: !cur.ExcludeTotal}
+	if len(order) == 0 {
+		query.AfterKey = cur.After
+	}
 	if cur.ExcludeTotal {
 		query.Limit = limit + 1 // one more tells whether a next page exists
 	}
@@ -443,11 +450,18 @@ func (a *API) runQuery(c echo.Context, cur queryCursor, limit int, fields []stri
 	if more && limit > 0 {
 		next := cur
 		next.Offset, next.TotalItems, next.IsPrevious = cur.Offset+limit, page.Total, false
+		// In the default order (by ref) the next page starts after the
+		// last ref seen: keyset paging. The offset still travels along,
+		// for the previous page and for clients that count.
+		next.After = ""
+		if len(order) == 0 && len(page.Items) > 0 {
+			next.After = page.Items[len(page.Items)-1].Key
+		}
 		info.NextCursor = encodeCursor(next)
 	}
 	if cur.Offset > 0 && limit > 0 {
 		prev := cur
-		prev.Offset, prev.TotalItems, prev.IsPrevious = max(0, cur.Offset-limit), page.Total, true
+		prev.Offset, prev.TotalItems, prev.IsPrevious, prev.After = max(0, cur.Offset-limit), page.Total, true, ""
 		info.PrevCursor = encodeCursor(prev)
 	}
 	// Written by hand: the entities are JSON already, and encoding/json

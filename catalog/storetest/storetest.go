@@ -373,6 +373,12 @@ func testQueryOrderAndPages(t *testing.T, s catalog.Store) {
 	if got := names(t, s, q); !slices.Equal(got, []string{"component:default/alpha"}) {
 		t.Fatalf("page 2 = %v", got)
 	}
+	// Keyset paging in the default order: after a ref key, offset unused.
+	q = catalog.EntityQuery{Filter: catalog.Filter{Key: "kind", Values: []string{"component"}}, AfterKey: "component:default/alpha", Offset: 99, Limit: 1, Count: true}
+	page, err = s.QueryEntities(context.Background(), q)
+	if err != nil || page.Total != 3 || len(page.Items) != 1 || page.Items[0].Key != "component:default/bravo" {
+		t.Fatalf("keyset page = %+v %v", page, err)
+	}
 	q = catalog.EntityQuery{Filter: catalog.Filter{Key: "kind", Values: []string{"component"}}, Order: []catalog.OrderField{{Field: "spec.lifecycle"}}}
 	if got := names(t, s, q); got[0] != "component:default/bravo" {
 		t.Fatalf("ordered by spec.lifecycle: %v", got)
