@@ -69,7 +69,7 @@ type EntityQuery struct {
 	FullText *FullTextFilter
 	Order    []OrderField
 	Offset   int
-	Limit    int  // 0: no limit
+	Limit    int // 0: no limit
 	// AfterKey, with no Order, starts the page after this ref key instead
 	// of at Offset: keyset paging, which costs the same on the last page
 	// of a large catalog as on the first.
