@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pont-dev/pont/internal/testutil/freeport"
 )
 
 const (
@@ -58,7 +60,7 @@ func startPostgres(ctx context.Context, image, name string, logf func(string, ..
 	reapStale(ctx, logf)
 	var lastErr error
 	for try := 1; try <= 3; try++ {
-		port, err := freePort()
+		port, err := freeport.Loopback()
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/pont-dev/pont/internal/testutil/freeport"
 )
 
 // pontConfig is what a run's configuration file says.
@@ -107,7 +108,7 @@ func pontEnv() []string {
 func startPont(ctx context.Context, bin string, cfg pontConfig, logPath string, readyTimeout time.Duration) (*pontProc, error) {
 	var lastErr error
 	for try := 0; try < 3; try++ {
-		port, err := freePort()
+		port, err := freeport.Loopback()
 		if err != nil {
 			return nil, err
 		}
@@ -250,15 +251,6 @@ func (p *pontProc) logWarnings() (warn, errs int) {
 		}
 	}
 	return warn, errs
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // exitDescription says how a stopped process ended.

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -42,6 +41,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/pont-dev/pont/internal/testutil/freeport"
 )
 
 const (
@@ -258,7 +259,7 @@ func dockerClient(ctx context.Context) (cli *testcontainers.DockerClient, err er
 // startOnce runs one container on a fresh port and waits until PostgreSQL
 // answers. retry reports whether the failure was a port conflict.
 func startOnce(ctx context.Context, t testing.TB, image string) (srv server, retry bool, err error) {
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return server{}, false, fmt.Errorf("choosing a port: %w", err)
 	}
@@ -379,15 +380,6 @@ func reapStale(ctx context.Context, t testing.TB, cli *testcontainers.DockerClie
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func containerLogs(ctr *testcontainers.DockerContainer) string {
