@@ -19,7 +19,7 @@ build:
 
 ## test: install and start what the tests need, then run every test
 test: test-deps check-generated vet
-	PONT_REQUIRE_DOCKER=1 $(GO) test -count=1 -timeout 30m ./...
+	PONT_REQUIRE_DOCKER=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-deps: Docker engine, the local PostgreSQL image, Node for the client check
 test-deps:
