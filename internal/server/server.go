@@ -86,9 +86,6 @@ func New(cfg Config, log *slog.Logger, mounts ...Mount) *Server {
 	return s
 }
 
-// Handler is the server's HTTP handler (tests serve it directly).
-func (s *Server) Handler() http.Handler { return s.echo }
-
 // Run listens and serves until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
