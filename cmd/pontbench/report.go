@@ -247,18 +247,18 @@ figures from the issue, measured with ` + "`{{.Command}}`" + `.
 
 ## Results
 
-| N | Database | Ingest (s) | Peak RSS (MiB), after ingest / at end | List p50 / p95 / p99 (ms) | By-name p50 / p95 / p99 (ms) | Touch to visible, median / max (s) |
-|---:|---|---:|---:|---:|---:|---:|
+| N | Database | Ingest (s) | Peak RSS (MiB), after ingest / at end | List p50 / p95 / p99 (ms) | By-name p50 / p95 / p99 (ms) | HTTP floor p50 (ms) | Touch to visible, median / max (s) |
+|---:|---|---:|---:|---:|---:|---:|---:|
 {{- range $n := .Sizes}}
 {{- range $r := $.RunsOf $n}}
 {{- if $r.Failed}}
-| {{num $n}} | {{db $r.DB}} | **failed** (see below) | | | | |
+| {{num $n}} | {{db $r.DB}} | **failed** (see below) | | | | | |
 {{- else}}
-| {{num $n}} | {{db $r.DB}} | {{s $r.Ingest}} | {{mib $r.HWMIngest}} / {{mib $r.HWMEnd}} | {{ms $r.List.P50}} / {{ms $r.List.P95}} / {{ms $r.List.P99}} | {{ms $r.ByName.P50}} / {{ms $r.ByName.P95}} / {{ms $r.ByName.P99}} | {{s $r.TouchMedian}} / {{s $r.TouchMax}} |
+| {{num $n}} | {{db $r.DB}} | {{s $r.Ingest}} | {{mib $r.HWMIngest}} / {{mib $r.HWMEnd}} | {{ms $r.List.P50}} / {{ms $r.List.P95}} / {{ms $r.List.P99}} | {{ms $r.ByName.P50}} / {{ms $r.ByName.P95}} / {{ms $r.ByName.P99}} | {{ms $r.Floor.P50}} | {{s $r.TouchMedian}} / {{s $r.TouchMax}} |
 {{- end}}
 {{- end}}
 {{- with $.Baseline $n}}
-| {{num $n}} | *Backstage 4.0.5, PostgreSQL 15* | *{{.Ingest}}* | *{{.RSS}}* | *{{.List}}* | *{{.ByName}}* | — |
+| {{num $n}} | *Backstage 4.0.5, PostgreSQL 15* | *{{.Ingest}}* | *{{.RSS}}* | *{{.List}}* | *{{.ByName}}* | — | — |
 {{- end}}
 {{- end}}
 
@@ -281,6 +281,9 @@ How each figure is taken, for every N and database, each on a fresh ` + "`bin/po
   ` + "`GET /entities/by-name/component/default/NAME`" + ` over names spread evenly through the manifest,
   each after 20 uncounted warm-up requests, on one keep-alive connection; client-side
   time to the last byte of the body; nearest-rank percentiles.
+- **HTTP floor**: 200 ` + "`GET /healthz`" + ` the same way, just before by-name: a request that does
+  nothing, so what it costs is the HTTP round trip between two processes on this machine,
+  which every by-name figure includes.
 - **Touch to visible**: five ` + "`repos/repo-*.yaml`" + ` files, one after the other, rewritten in place
   with a new ` + "`metadata.description`" + ` for their first Component; seconds until
   ` + "`GET /entities/by-name`" + ` serves it, polled every 5 ms.

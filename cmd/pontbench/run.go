@@ -41,6 +41,7 @@ type runResult struct {
 	RSSEnd    int64 // VmRSS KiB then
 
 	List, ByName           stats
+	Floor                  stats // GET /healthz: the HTTP round trip alone
 	ListPhase, ByNamePhase time.Duration
 	Touches                []touchResult
 	TouchPhase             time.Duration
@@ -258,6 +259,21 @@ func (b *bench) measure(ctx context.Context, db string, m *manifest) *runResult 
 	}
 	r.ListPhase, r.List = time.Since(t), percentiles(listDs)
 	r.noteSkew("list", listDs)
+
+	// The round trip of a request that does nothing (GET /healthz) on the
+	// same connection: the floor under the by-name figure on this machine.
+	var floorWarm, floorTimed []string
+	for range warmRequests {
+		floorWarm = append(floorWarm, "/healthz")
+	}
+	for range timedRequests {
+		floorTimed = append(floorTimed, "/healthz")
+	}
+	floorDs, err := c.latencies(ctx, floorWarm, floorTimed, func(string, []byte) error { return nil })
+	if err != nil {
+		return failf("healthz latencies: %v", err)
+	}
+	r.Floor = percentiles(floorDs)
 
 	var warm, timed []string
 	for i := 0; i < warmRequests; i++ {
