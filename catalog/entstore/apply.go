@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/internal/database"
 )
 
 // newUID makes a metadata.uid. Version 7 UUIDs grow with time, so new rows
@@ -123,17 +124,14 @@ type applier struct {
 // a mutation: a 50,000-entity ingest spills pages to the WAL and reads them
 // back when the cache is small (16 s with 64 MiB, 22 s with 32 MiB). It is
 // given back at the end, so idle connections stay small.
-const (
-	writerCacheKiB = 65536
-	readerCacheKiB = 8192
-)
+const writerCacheKiB = 65536
 
 func (a *applier) run(ctx context.Context) error {
 	if !a.s.pg {
 		if _, err := a.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
 			return fmt.Errorf("raise cache: %w", err)
 		}
-		defer a.tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", readerCacheKiB))
+		defer a.tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", database.SQLiteReaderCacheKiB))
 	}
 	if err := a.loadKnown(ctx); err != nil {
 		return err

@@ -30,6 +30,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
+// SQLiteReaderCacheKiB is the page cache of each SQLite connection.
+const SQLiteReaderCacheKiB = 32768
+
 // Config selects and tunes the store.
 type Config struct {
 	// Driver is "sqlite" (default) or "postgres".
@@ -80,12 +83,13 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	// The page cache is per connection: 8 MiB for each reader, and the
+	// The page cache is per connection: 32 MiB for each reader (by-name
+	// reads slow by half at 8 MiB on a 50k catalog), and the
 	// writer raises its own for the length of a mutation (entstore).
 	// WAL lets readers go on while an ingest writes; busy_timeout makes a
 	// second writer wait instead of failing; _txlock=immediate takes the
 	// write lock at BEGIN so two writers never deadlock on lock upgrade.
-	dsn += sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-8192)&_txlock=immediate"
+	dsn += sep + fmt.Sprintf("_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-%d)&_txlock=immediate", SQLiteReaderCacheKiB)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
