@@ -445,20 +445,24 @@ func (p *Processor) newCrawl(ctx context.Context, l Location, emit func(*Entity,
 	return c
 }
 
-// queued is a file waiting to be read, with the Location entity that named it.
+// queued is a file waiting to be read, with the Location entity that named
+// it; optional when that Location says spec.presence: optional.
 type queued struct {
-	target string
-	parent string
+	target   string
+	parent   string
+	optional bool
 }
 
-func (c *crawl) enqueue(target, parent string) {
+func (c *crawl) enqueue(target, parent string) { c.enqueueTarget(target, parent, false) }
+
+func (c *crawl) enqueueTarget(target, parent string, optional bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.visited[target] {
 		return
 	}
 	c.visited[target] = true
-	c.queue = append(c.queue, queued{target, parent})
+	c.queue = append(c.queue, queued{target, parent, optional})
 	c.pending++
 	c.cond.Signal()
 }
@@ -501,7 +505,7 @@ func (c *crawl) run() {
 				c.queue = c.queue[:len(c.queue)-1]
 				c.mu.Unlock()
 
-				c.readFile(next.target, next.parent)
+				c.readFile(next)
 
 				c.mu.Lock()
 				c.pending--
@@ -516,7 +520,8 @@ func (c *crawl) run() {
 }
 
 // readFile reads, parses, validates and prepares one file's entities.
-func (c *crawl) readFile(target, parent string) {
+func (c *crawl) readFile(q queued) {
+	target, parent := q.target, q.parent
 	if c.ctx.Err() != nil {
 		return
 	}
@@ -531,8 +536,8 @@ func (c *crawl) readFile(target, parent string) {
 			// failure leaves them as they were, since we cannot tell.
 			lost = !re.NotFound
 		}
-		if c.onlySources && !lost && !c.reportMissing {
-			return
+		if !lost && (q.optional || c.onlySources && !c.reportMissing) {
+			return // an optional target that is not there is no error
 		}
 		c.fail(ProcessingError{Source: source, Field: "target", Message: fmt.Sprintf("cannot read %s: %s", target, msg)}, lost)
 		return
@@ -597,6 +602,7 @@ func (c *crawl) followLocation(base, source string, e *Entity) {
 		targets = append(targets, t)
 	}
 	targets = append(targets, refStrings(e.Spec["targets"])...)
+	optional := e.Spec["presence"] == "optional"
 	for i, t := range targets {
 		resolved, err := Resolve(typ, base, t)
 		if err == nil {
@@ -614,11 +620,14 @@ func (c *crawl) followLocation(base, source string, e *Entity) {
 				// A target that does not exist has no entities: those it
 				// had are gone with it. Any other failure keeps them.
 				lost = !re.NotFound
+				if re.NotFound && optional {
+					continue // spec.presence: optional
+				}
 			}
 			c.fail(ProcessingError{EntityKey: e.Ref().Key(), Source: source, Field: field, Message: fmt.Sprintf("%s %s", t, reason)}, lost)
 			continue
 		}
-		c.enqueue(resolved, e.Ref().String())
+		c.enqueueTarget(resolved, e.Ref().String(), optional)
 	}
 }
 

@@ -460,3 +460,19 @@ func TestURLLocationReading(t *testing.T) {
 		t.Fatalf("read after a slow one: %v in %s", err, time.Since(start))
 	}
 }
+
+func TestOptionalTargets(t *testing.T) {
+	r := newRig(t, catalog.ReaderConfig{}, allKinds)
+	r.write("a.yaml", fmt.Sprintf(component, "svc-a", "x"))
+	root := r.write("all.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\nspec:\n  presence: optional\n  targets: [./a.yaml, ./not-yet.yaml]\n")
+	l := r.location("file", root)
+	r.refresh(l)
+	r.get("component:default/svc-a")
+	if errs := r.errorsOf(l); len(errs) != 0 {
+		t.Fatalf("an optional missing target gave errors: %+v", errs)
+	}
+	// Required (the default): the same missing target is an error.
+	r.write("all.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\nspec:\n  targets: [./a.yaml, ./not-yet.yaml]\n")
+	r.refresh(l)
+	r.wantError(l, "spec.targets[1]", "does not exist")
+}
