@@ -35,10 +35,20 @@ func viewOf(l catalog.Location) locationView {
 	return locationView{ID: l.ID, Type: l.Type, Target: l.Target, EntityRef: catalog.GeneratedLocationEntity(l).Ref().String()}
 }
 
-func (a *API) checkLocation(spec locationSpec) error {
+// bindLocationSpec reads {type, target}; the type defaults to url, as
+// Backstage's client sends it.
+func bindLocationSpec(c echo.Context) (locationSpec, error) {
+	var spec locationSpec
+	if err := bindJSON(c, &spec); err != nil {
+		return spec, err
+	}
 	if spec.Type == "" {
 		spec.Type = "url"
 	}
+	return spec, nil
+}
+
+func (a *API) checkLocation(spec locationSpec) error {
 	if spec.Target == "" {
 		return inputError("target", "is required")
 	}
@@ -50,12 +60,9 @@ func (a *API) checkLocation(spec locationSpec) error {
 
 // POST /locations?dryRun=true&onConflict=reject|refresh {type, target}
 func (a *API) createLocation(c echo.Context) error {
-	var spec locationSpec
-	if err := bindJSON(c, &spec); err != nil {
+	spec, err := bindLocationSpec(c)
+	if err != nil {
 		return err
-	}
-	if spec.Type == "" {
-		spec.Type = "url"
 	}
 	if err := a.checkLocation(spec); err != nil {
 		return err
@@ -272,12 +279,9 @@ func (a *API) getLocation(c echo.Context) error {
 
 // PUT /locations/:id {type, target}
 func (a *API) updateLocation(c echo.Context) error {
-	var spec locationSpec
-	if err := bindJSON(c, &spec); err != nil {
+	spec, err := bindLocationSpec(c)
+	if err != nil {
 		return err
-	}
-	if spec.Type == "" {
-		spec.Type = "url"
 	}
 	ctx := c.Request().Context()
 	id := c.Param("id")
