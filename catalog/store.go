@@ -118,10 +118,13 @@ type StoredEntity struct {
 
 // Location is a registered location.
 type Location struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	Target    string    `json:"target"`
-	Origin    string    `json:"-"` // "api" or "config"
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Target string `json:"target"`
+	Origin string `json:"-"` // "api" or "config"
+	// CreatedBy is the subject of the principal that registered it, who
+	// may change or delete it ("" for configuration).
+	CreatedBy string    `json:"-"`
 	CreatedAt time.Time `json:"-"`
 }
 
@@ -162,7 +165,56 @@ type Store interface {
 	// DeleteLocation removes the location and every entity its provider owns.
 	DeleteLocation(ctx context.Context, id string) error
 
+	// SearchText is the full-text search over names, titles, descriptions
+	// and tags, served from an index (SQLite FTS5, PostgreSQL tsvector).
+	SearchText(ctx context.Context, q TextQuery) (*TextPage, error)
+	// SubscribeChanges delivers, after each commit, the entities a write
+	// changed or removed, until cancel is called. A subscriber that falls
+	// behind by more than buffer batches misses batches (and is told so by
+	// a batch with Overflow set) rather than blocking writers.
+	SubscribeChanges(buffer int) (changes <-chan ChangeBatch, cancel func())
+
 	ProviderErrors(ctx context.Context, provider string) ([]ProcessingError, error)
 	SetProviderState(ctx context.Context, s ProviderState) error
 	ProviderState(ctx context.Context, provider string) (ProviderState, error)
+}
+
+// TextQuery is a full-text search. Every word of Text must match a word of
+// the entity's name, title, description or tags, as a prefix ("paym"
+// finds "payments"); results come best match first.
+type TextQuery struct {
+	Text string
+	// Kinds restricts the search to these lower-cased kinds (nil: all).
+	// The API intersects it with the kinds the caller may read, so hidden
+	// entities are absent from hits, totals and facets alike.
+	Kinds []string
+	Limit int
+	// After is the opaque cursor of the previous page's last hit.
+	After string
+	// Facets names the fields to count over every hit (not just the page):
+	// "kind", "spec.type", "spec.owner", "spec.lifecycle", "metadata.tags".
+	Facets []string
+}
+
+// TextPage is one page of search hits.
+type TextPage struct {
+	Entities []*StoredEntity // bodies without relations
+	Total    int             // hits over every page
+	Next     string          // cursor of the next page, "" on the last
+	Facets   map[string][]FacetCount
+}
+
+// Change is one entity that a committed write stored or removed.
+type Change struct {
+	Key     string // ref key, lower-cased
+	Kind    string // lower-cased
+	Removed bool
+}
+
+// ChangeBatch is the changes of one commit.
+type ChangeBatch struct {
+	Changes []Change
+	// Overflow says batches were dropped before this one because the
+	// subscriber fell behind: re-read what it shows.
+	Overflow bool
 }

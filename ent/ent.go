@@ -12,11 +12,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/pont-dev/pont/ent/apitoken"
+	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/ent/entity"
 	"github.com/pont-dev/pont/ent/location"
+	"github.com/pont-dev/pont/ent/loginstate"
 	"github.com/pont-dev/pont/ent/processingerror"
 	"github.com/pont-dev/pont/ent/providerstate"
 	"github.com/pont-dev/pont/ent/relation"
+	"github.com/pont-dev/pont/ent/session"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -77,11 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apitoken.Table:        apitoken.ValidColumn,
+			auditevent.Table:      auditevent.ValidColumn,
 			entity.Table:          entity.ValidColumn,
 			location.Table:        location.ValidColumn,
+			loginstate.Table:      loginstate.ValidColumn,
 			processingerror.Table: processingerror.ValidColumn,
 			providerstate.Table:   providerstate.ValidColumn,
 			relation.Table:        relation.ValidColumn,
+			session.Table:         session.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -174,7 +174,9 @@ func (_c *EntityCreate) Mutation() *EntityMutation {
 
 // Save creates the Entity in the database.
 func (_c *EntityCreate) Save(ctx context.Context) (*Entity, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -201,7 +203,7 @@ func (_c *EntityCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *EntityCreate) defaults() {
+func (_c *EntityCreate) defaults() error {
 	if _, ok := _c.mutation.Source(); !ok {
 		v := entity.DefaultSource
 		_c.mutation.SetSource(v)
@@ -219,13 +221,20 @@ func (_c *EntityCreate) defaults() {
 		_c.mutation.SetHasErrors(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if entity.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized entity.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := entity.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if entity.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized entity.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := entity.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

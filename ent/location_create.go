@@ -49,6 +49,20 @@ func (_c *LocationCreate) SetNillableOrigin(v *string) *LocationCreate {
 	return _c
 }
 
+// SetCreatedBy sets the "created_by" field.
+func (_c *LocationCreate) SetCreatedBy(v string) *LocationCreate {
+	_c.mutation.SetCreatedBy(v)
+	return _c
+}
+
+// SetNillableCreatedBy sets the "created_by" field if the given value is not nil.
+func (_c *LocationCreate) SetNillableCreatedBy(v *string) *LocationCreate {
+	if v != nil {
+		_c.SetCreatedBy(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *LocationCreate) SetCreatedAt(v time.Time) *LocationCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -76,7 +90,9 @@ func (_c *LocationCreate) Mutation() *LocationMutation {
 
 // Save creates the Location in the database.
 func (_c *LocationCreate) Save(ctx context.Context) (*Location, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -103,15 +119,23 @@ func (_c *LocationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *LocationCreate) defaults() {
+func (_c *LocationCreate) defaults() error {
 	if _, ok := _c.mutation.Origin(); !ok {
 		v := location.DefaultOrigin
 		_c.mutation.SetOrigin(v)
 	}
+	if _, ok := _c.mutation.CreatedBy(); !ok {
+		v := location.DefaultCreatedBy
+		_c.mutation.SetCreatedBy(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if location.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized location.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := location.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -134,6 +158,9 @@ func (_c *LocationCreate) check() error {
 	}
 	if _, ok := _c.mutation.Origin(); !ok {
 		return &ValidationError{Name: "origin", err: errors.New(`ent: missing required field "Location.origin"`)}
+	}
+	if _, ok := _c.mutation.CreatedBy(); !ok {
+		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required field "Location.created_by"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Location.created_at"`)}
@@ -190,6 +217,10 @@ func (_c *LocationCreate) createSpec() (*Location, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Origin(); ok {
 		_spec.SetField(location.FieldOrigin, field.TypeString, value)
 		_node.Origin = value
+	}
+	if value, ok := _c.mutation.CreatedBy(); ok {
+		_spec.SetField(location.FieldCreatedBy, field.TypeString, value)
+		_node.CreatedBy = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(location.FieldCreatedAt, field.TypeTime, value)
@@ -283,6 +314,18 @@ func (u *LocationUpsert) UpdateOrigin() *LocationUpsert {
 	return u
 }
 
+// SetCreatedBy sets the "created_by" field.
+func (u *LocationUpsert) SetCreatedBy(v string) *LocationUpsert {
+	u.Set(location.FieldCreatedBy, v)
+	return u
+}
+
+// UpdateCreatedBy sets the "created_by" field to the value that was provided on create.
+func (u *LocationUpsert) UpdateCreatedBy() *LocationUpsert {
+	u.SetExcluded(location.FieldCreatedBy)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -373,6 +416,20 @@ func (u *LocationUpsertOne) SetOrigin(v string) *LocationUpsertOne {
 func (u *LocationUpsertOne) UpdateOrigin() *LocationUpsertOne {
 	return u.Update(func(s *LocationUpsert) {
 		s.UpdateOrigin()
+	})
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (u *LocationUpsertOne) SetCreatedBy(v string) *LocationUpsertOne {
+	return u.Update(func(s *LocationUpsert) {
+		s.SetCreatedBy(v)
+	})
+}
+
+// UpdateCreatedBy sets the "created_by" field to the value that was provided on create.
+func (u *LocationUpsertOne) UpdateCreatedBy() *LocationUpsertOne {
+	return u.Update(func(s *LocationUpsert) {
+		s.UpdateCreatedBy()
 	})
 }
 
@@ -633,6 +690,20 @@ func (u *LocationUpsertBulk) SetOrigin(v string) *LocationUpsertBulk {
 func (u *LocationUpsertBulk) UpdateOrigin() *LocationUpsertBulk {
 	return u.Update(func(s *LocationUpsert) {
 		s.UpdateOrigin()
+	})
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (u *LocationUpsertBulk) SetCreatedBy(v string) *LocationUpsertBulk {
+	return u.Update(func(s *LocationUpsert) {
+		s.SetCreatedBy(v)
+	})
+}
+
+// UpdateCreatedBy sets the "created_by" field to the value that was provided on create.
+func (u *LocationUpsertBulk) UpdateCreatedBy() *LocationUpsertBulk {
+	return u.Update(func(s *LocationUpsert) {
+		s.UpdateCreatedBy()
 	})
 }
 

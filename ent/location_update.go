@@ -70,6 +70,20 @@ func (_u *LocationUpdate) SetNillableOrigin(v *string) *LocationUpdate {
 	return _u
 }
 
+// SetCreatedBy sets the "created_by" field.
+func (_u *LocationUpdate) SetCreatedBy(v string) *LocationUpdate {
+	_u.mutation.SetCreatedBy(v)
+	return _u
+}
+
+// SetNillableCreatedBy sets the "created_by" field if the given value is not nil.
+func (_u *LocationUpdate) SetNillableCreatedBy(v *string) *LocationUpdate {
+	if v != nil {
+		_u.SetCreatedBy(*v)
+	}
+	return _u
+}
+
 // Mutation returns the LocationMutation object of the builder.
 func (_u *LocationUpdate) Mutation() *LocationMutation {
 	return _u.mutation
@@ -144,6 +158,9 @@ func (_u *LocationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Origin(); ok {
 		_spec.SetField(location.FieldOrigin, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.CreatedBy(); ok {
+		_spec.SetField(location.FieldCreatedBy, field.TypeString, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -204,6 +221,20 @@ func (_u *LocationUpdateOne) SetOrigin(v string) *LocationUpdateOne {
 func (_u *LocationUpdateOne) SetNillableOrigin(v *string) *LocationUpdateOne {
 	if v != nil {
 		_u.SetOrigin(*v)
+	}
+	return _u
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (_u *LocationUpdateOne) SetCreatedBy(v string) *LocationUpdateOne {
+	_u.mutation.SetCreatedBy(v)
+	return _u
+}
+
+// SetNillableCreatedBy sets the "created_by" field if the given value is not nil.
+func (_u *LocationUpdateOne) SetNillableCreatedBy(v *string) *LocationUpdateOne {
+	if v != nil {
+		_u.SetCreatedBy(*v)
 	}
 	return _u
 }
@@ -311,6 +342,9 @@ func (_u *LocationUpdateOne) sqlSave(ctx context.Context) (_node *Location, err 
 	}
 	if value, ok := _u.mutation.Origin(); ok {
 		_spec.SetField(location.FieldOrigin, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CreatedBy(); ok {
+		_spec.SetField(location.FieldCreatedBy, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Location{config: _u.config}

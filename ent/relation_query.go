@@ -22,6 +22,7 @@ type RelationQuery struct {
 	order      []relation.OrderOption
 	inters     []Interceptor
 	predicates []predicate.Relation
+	loadTotal  []func(context.Context, []*Relation) error
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -356,6 +357,11 @@ func (_q *RelationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rel
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	for i := range _q.loadTotal {
+		if err := _q.loadTotal[i](ctx, nodes); err != nil {
+			return nil, err
+		}
 	}
 	return nodes, nil
 }

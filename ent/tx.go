@@ -14,16 +14,24 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIToken is the client for interacting with the APIToken builders.
+	APIToken *APITokenClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Entity is the client for interacting with the Entity builders.
 	Entity *EntityClient
 	// Location is the client for interacting with the Location builders.
 	Location *LocationClient
+	// LoginState is the client for interacting with the LoginState builders.
+	LoginState *LoginStateClient
 	// ProcessingError is the client for interacting with the ProcessingError builders.
 	ProcessingError *ProcessingErrorClient
 	// ProviderState is the client for interacting with the ProviderState builders.
 	ProviderState *ProviderStateClient
 	// Relation is the client for interacting with the Relation builders.
 	Relation *RelationClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 
 	// lazily loaded.
 	client     *Client
@@ -155,11 +163,15 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIToken = NewAPITokenClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Entity = NewEntityClient(tx.config)
 	tx.Location = NewLocationClient(tx.config)
+	tx.LoginState = NewLoginStateClient(tx.config)
 	tx.ProcessingError = NewProcessingErrorClient(tx.config)
 	tx.ProviderState = NewProviderStateClient(tx.config)
 	tx.Relation = NewRelationClient(tx.config)
+	tx.Session = NewSessionClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -169,7 +181,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Entity.QueryXXX(), the query will be executed
+// applies a query, for example: APIToken.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -5,6 +5,7 @@ package entity
 import (
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -77,7 +78,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/pont-dev/pont/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
 	// RefKeyValidator is a validator for the "ref_key" field. It is called by the builders before save.
 	RefKeyValidator func(string) error
 	// KindValidator is a validator for the "kind" field. It is called by the builders before save.

@@ -9,6 +9,71 @@ import (
 )
 
 var (
+	// APITokensColumns holds the columns for the "api_tokens" table.
+	APITokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+		{Name: "hash", Type: field.TypeString, Unique: true},
+		{Name: "prefix", Type: field.TypeString},
+		{Name: "owner_subject", Type: field.TypeString},
+		{Name: "owner_name", Type: field.TypeString, Default: ""},
+		{Name: "principal", Type: field.TypeBytes},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// APITokensTable holds the schema information for the "api_tokens" table.
+	APITokensTable = &schema.Table{
+		Name:       "api_tokens",
+		Columns:    APITokensColumns,
+		PrimaryKey: []*schema.Column{APITokensColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apitoken_owner_subject",
+				Unique:  false,
+				Columns: []*schema.Column{APITokensColumns[4]},
+			},
+		},
+	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "actor_kind", Type: field.TypeString, Default: ""},
+		{Name: "action", Type: field.TypeString},
+		{Name: "target", Type: field.TypeString, Default: ""},
+		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"success", "denied", "failure"}},
+		{Name: "reason", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "remote_addr", Type: field.TypeString, Default: ""},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+		{Name: "details", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_actor_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_action_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[4], AuditEventsColumns[1]},
+			},
+		},
+	}
 	// EntitiesColumns holds the columns for the "entities" table.
 	EntitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -52,6 +117,7 @@ var (
 		{Name: "type", Type: field.TypeString},
 		{Name: "target", Type: field.TypeString},
 		{Name: "origin", Type: field.TypeString, Default: "api"},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// LocationsTable holds the schema information for the "locations" table.
@@ -64,6 +130,28 @@ var (
 				Name:    "location_type_target",
 				Unique:  true,
 				Columns: []*schema.Column{LocationsColumns[1], LocationsColumns[2]},
+			},
+		},
+	}
+	// LoginStatesColumns holds the columns for the "login_states" table.
+	LoginStatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "verifier", Type: field.TypeString},
+		{Name: "nonce", Type: field.TypeString},
+		{Name: "return_to", Type: field.TypeString, Default: "/"},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// LoginStatesTable holds the schema information for the "login_states" table.
+	LoginStatesTable = &schema.Table{
+		Name:       "login_states",
+		Columns:    LoginStatesColumns,
+		PrimaryKey: []*schema.Column{LoginStatesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "loginstate_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{LoginStatesColumns[5]},
 			},
 		},
 	}
@@ -143,22 +231,63 @@ var (
 			},
 		},
 	}
+	// SessionsColumns holds the columns for the "sessions" table.
+	SessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "principal", Type: field.TypeBytes},
+		{Name: "id_token", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_seen_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// SessionsTable holds the schema information for the "sessions" table.
+	SessionsTable = &schema.Table{
+		Name:       "sessions",
+		Columns:    SessionsColumns,
+		PrimaryKey: []*schema.Column{SessionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "session_subject",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[1]},
+			},
+			{
+				Name:    "session_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[6]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APITokensTable,
+		AuditEventsTable,
 		EntitiesTable,
 		LocationsTable,
+		LoginStatesTable,
 		ProcessingErrorsTable,
 		ProviderStatesTable,
 		RelationsTable,
+		SessionsTable,
 	}
 )
 
 func init() {
+	APITokensTable.Annotation = &entsql.Annotation{
+		Table: "api_tokens",
+	}
+	AuditEventsTable.Annotation = &entsql.Annotation{
+		Table: "audit_events",
+	}
 	EntitiesTable.Annotation = &entsql.Annotation{
 		Table: "entities",
 	}
 	LocationsTable.Annotation = &entsql.Annotation{
 		Table: "locations",
+	}
+	LoginStatesTable.Annotation = &entsql.Annotation{
+		Table: "login_states",
 	}
 	ProcessingErrorsTable.Annotation = &entsql.Annotation{
 		Table: "processing_errors",
@@ -168,5 +297,8 @@ func init() {
 	}
 	RelationsTable.Annotation = &entsql.Annotation{
 		Table: "relations",
+	}
+	SessionsTable.Annotation = &entsql.Annotation{
+		Table: "sessions",
 	}
 }

@@ -6,11 +6,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIToken is the predicate function for apitoken builders.
+type APIToken func(*sql.Selector)
+
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // Entity is the predicate function for entity builders.
 type Entity func(*sql.Selector)
 
 // Location is the predicate function for location builders.
 type Location func(*sql.Selector)
+
+// LoginState is the predicate function for loginstate builders.
+type LoginState func(*sql.Selector)
 
 // ProcessingError is the predicate function for processingerror builders.
 type ProcessingError func(*sql.Selector)
@@ -20,3 +29,6 @@ type ProviderState func(*sql.Selector)
 
 // Relation is the predicate function for relation builders.
 type Relation func(*sql.Selector)
+
+// Session is the predicate function for session builders.
+type Session func(*sql.Selector)

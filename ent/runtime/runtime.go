@@ -2,7 +2,322 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/pont-dev/pont/ent/runtime.go
+import (
+	"context"
+	"time"
+
+	"github.com/pont-dev/pont/ent/apitoken"
+	"github.com/pont-dev/pont/ent/auditevent"
+	"github.com/pont-dev/pont/ent/entity"
+	"github.com/pont-dev/pont/ent/location"
+	"github.com/pont-dev/pont/ent/loginstate"
+	"github.com/pont-dev/pont/ent/processingerror"
+	"github.com/pont-dev/pont/ent/providerstate"
+	"github.com/pont-dev/pont/ent/relation"
+	"github.com/pont-dev/pont/ent/schema"
+	"github.com/pont-dev/pont/ent/session"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apitoken.Policy = privacy.NewPolicies(schema.APIToken{})
+	apitoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apitoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	apitokenFields := schema.APIToken{}.Fields()
+	_ = apitokenFields
+	// apitokenDescName is the schema descriptor for name field.
+	apitokenDescName := apitokenFields[1].Descriptor()
+	// apitoken.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apitoken.NameValidator = apitokenDescName.Validators[0].(func(string) error)
+	// apitokenDescOwnerSubject is the schema descriptor for owner_subject field.
+	apitokenDescOwnerSubject := apitokenFields[4].Descriptor()
+	// apitoken.OwnerSubjectValidator is a validator for the "owner_subject" field. It is called by the builders before save.
+	apitoken.OwnerSubjectValidator = apitokenDescOwnerSubject.Validators[0].(func(string) error)
+	// apitokenDescOwnerName is the schema descriptor for owner_name field.
+	apitokenDescOwnerName := apitokenFields[5].Descriptor()
+	// apitoken.DefaultOwnerName holds the default value on creation for the owner_name field.
+	apitoken.DefaultOwnerName = apitokenDescOwnerName.Default.(string)
+	// apitokenDescCreatedAt is the schema descriptor for created_at field.
+	apitokenDescCreatedAt := apitokenFields[8].Descriptor()
+	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
+	// apitokenDescID is the schema descriptor for id field.
+	apitokenDescID := apitokenFields[0].Descriptor()
+	// apitoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apitoken.IDValidator = apitokenDescID.Validators[0].(func(string) error)
+	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
+	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescTime is the schema descriptor for time field.
+	auditeventDescTime := auditeventFields[1].Descriptor()
+	// auditevent.DefaultTime holds the default value on creation for the time field.
+	auditevent.DefaultTime = auditeventDescTime.Default.(func() time.Time)
+	// auditeventDescActorKind is the schema descriptor for actor_kind field.
+	auditeventDescActorKind := auditeventFields[3].Descriptor()
+	// auditevent.DefaultActorKind holds the default value on creation for the actor_kind field.
+	auditevent.DefaultActorKind = auditeventDescActorKind.Default.(string)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[4].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
+	// auditeventDescTarget is the schema descriptor for target field.
+	auditeventDescTarget := auditeventFields[5].Descriptor()
+	// auditevent.DefaultTarget holds the default value on creation for the target field.
+	auditevent.DefaultTarget = auditeventDescTarget.Default.(string)
+	// auditeventDescReason is the schema descriptor for reason field.
+	auditeventDescReason := auditeventFields[7].Descriptor()
+	// auditevent.DefaultReason holds the default value on creation for the reason field.
+	auditevent.DefaultReason = auditeventDescReason.Default.(string)
+	// auditeventDescRemoteAddr is the schema descriptor for remote_addr field.
+	auditeventDescRemoteAddr := auditeventFields[8].Descriptor()
+	// auditevent.DefaultRemoteAddr holds the default value on creation for the remote_addr field.
+	auditevent.DefaultRemoteAddr = auditeventDescRemoteAddr.Default.(string)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[9].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	// auditeventDescDetails is the schema descriptor for details field.
+	auditeventDescDetails := auditeventFields[10].Descriptor()
+	// auditevent.DefaultDetails holds the default value on creation for the details field.
+	auditevent.DefaultDetails = auditeventDescDetails.Default.(string)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventFields[0].Descriptor()
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	entity.Policy = privacy.NewPolicies(schema.Entity{})
+	entity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := entity.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	entityFields := schema.Entity{}.Fields()
+	_ = entityFields
+	// entityDescRefKey is the schema descriptor for ref_key field.
+	entityDescRefKey := entityFields[1].Descriptor()
+	// entity.RefKeyValidator is a validator for the "ref_key" field. It is called by the builders before save.
+	entity.RefKeyValidator = entityDescRefKey.Validators[0].(func(string) error)
+	// entityDescKind is the schema descriptor for kind field.
+	entityDescKind := entityFields[3].Descriptor()
+	// entity.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	entity.KindValidator = entityDescKind.Validators[0].(func(string) error)
+	// entityDescNamespace is the schema descriptor for namespace field.
+	entityDescNamespace := entityFields[4].Descriptor()
+	// entity.NamespaceValidator is a validator for the "namespace" field. It is called by the builders before save.
+	entity.NamespaceValidator = entityDescNamespace.Validators[0].(func(string) error)
+	// entityDescName is the schema descriptor for name field.
+	entityDescName := entityFields[5].Descriptor()
+	// entity.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	entity.NameValidator = entityDescName.Validators[0].(func(string) error)
+	// entityDescEtag is the schema descriptor for etag field.
+	entityDescEtag := entityFields[7].Descriptor()
+	// entity.EtagValidator is a validator for the "etag" field. It is called by the builders before save.
+	entity.EtagValidator = entityDescEtag.Validators[0].(func(string) error)
+	// entityDescProvider is the schema descriptor for provider field.
+	entityDescProvider := entityFields[9].Descriptor()
+	// entity.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	entity.ProviderValidator = entityDescProvider.Validators[0].(func(string) error)
+	// entityDescSource is the schema descriptor for source field.
+	entityDescSource := entityFields[10].Descriptor()
+	// entity.DefaultSource holds the default value on creation for the source field.
+	entity.DefaultSource = entityDescSource.Default.(string)
+	// entityDescParentRef is the schema descriptor for parent_ref field.
+	entityDescParentRef := entityFields[11].Descriptor()
+	// entity.DefaultParentRef holds the default value on creation for the parent_ref field.
+	entity.DefaultParentRef = entityDescParentRef.Default.(string)
+	// entityDescOrphan is the schema descriptor for orphan field.
+	entityDescOrphan := entityFields[12].Descriptor()
+	// entity.DefaultOrphan holds the default value on creation for the orphan field.
+	entity.DefaultOrphan = entityDescOrphan.Default.(bool)
+	// entityDescHasErrors is the schema descriptor for has_errors field.
+	entityDescHasErrors := entityFields[13].Descriptor()
+	// entity.DefaultHasErrors holds the default value on creation for the has_errors field.
+	entity.DefaultHasErrors = entityDescHasErrors.Default.(bool)
+	// entityDescCreatedAt is the schema descriptor for created_at field.
+	entityDescCreatedAt := entityFields[14].Descriptor()
+	// entity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	entity.DefaultCreatedAt = entityDescCreatedAt.Default.(func() time.Time)
+	// entityDescUpdatedAt is the schema descriptor for updated_at field.
+	entityDescUpdatedAt := entityFields[15].Descriptor()
+	// entity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	entity.DefaultUpdatedAt = entityDescUpdatedAt.Default.(func() time.Time)
+	// entityDescID is the schema descriptor for id field.
+	entityDescID := entityFields[0].Descriptor()
+	// entity.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	entity.IDValidator = entityDescID.Validators[0].(func(string) error)
+	location.Policy = privacy.NewPolicies(schema.Location{})
+	location.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := location.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	locationFields := schema.Location{}.Fields()
+	_ = locationFields
+	// locationDescType is the schema descriptor for type field.
+	locationDescType := locationFields[1].Descriptor()
+	// location.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	location.TypeValidator = locationDescType.Validators[0].(func(string) error)
+	// locationDescTarget is the schema descriptor for target field.
+	locationDescTarget := locationFields[2].Descriptor()
+	// location.TargetValidator is a validator for the "target" field. It is called by the builders before save.
+	location.TargetValidator = locationDescTarget.Validators[0].(func(string) error)
+	// locationDescOrigin is the schema descriptor for origin field.
+	locationDescOrigin := locationFields[3].Descriptor()
+	// location.DefaultOrigin holds the default value on creation for the origin field.
+	location.DefaultOrigin = locationDescOrigin.Default.(string)
+	// locationDescCreatedBy is the schema descriptor for created_by field.
+	locationDescCreatedBy := locationFields[4].Descriptor()
+	// location.DefaultCreatedBy holds the default value on creation for the created_by field.
+	location.DefaultCreatedBy = locationDescCreatedBy.Default.(string)
+	// locationDescCreatedAt is the schema descriptor for created_at field.
+	locationDescCreatedAt := locationFields[5].Descriptor()
+	// location.DefaultCreatedAt holds the default value on creation for the created_at field.
+	location.DefaultCreatedAt = locationDescCreatedAt.Default.(func() time.Time)
+	// locationDescID is the schema descriptor for id field.
+	locationDescID := locationFields[0].Descriptor()
+	// location.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	location.IDValidator = locationDescID.Validators[0].(func(string) error)
+	loginstate.Policy = privacy.NewPolicies(schema.LoginState{})
+	loginstate.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := loginstate.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	loginstateFields := schema.LoginState{}.Fields()
+	_ = loginstateFields
+	// loginstateDescReturnTo is the schema descriptor for return_to field.
+	loginstateDescReturnTo := loginstateFields[3].Descriptor()
+	// loginstate.DefaultReturnTo holds the default value on creation for the return_to field.
+	loginstate.DefaultReturnTo = loginstateDescReturnTo.Default.(string)
+	// loginstateDescCreatedAt is the schema descriptor for created_at field.
+	loginstateDescCreatedAt := loginstateFields[4].Descriptor()
+	// loginstate.DefaultCreatedAt holds the default value on creation for the created_at field.
+	loginstate.DefaultCreatedAt = loginstateDescCreatedAt.Default.(func() time.Time)
+	// loginstateDescID is the schema descriptor for id field.
+	loginstateDescID := loginstateFields[0].Descriptor()
+	// loginstate.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	loginstate.IDValidator = loginstateDescID.Validators[0].(func(string) error)
+	processingerrorFields := schema.ProcessingError{}.Fields()
+	_ = processingerrorFields
+	// processingerrorDescProvider is the schema descriptor for provider field.
+	processingerrorDescProvider := processingerrorFields[0].Descriptor()
+	// processingerror.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	processingerror.ProviderValidator = processingerrorDescProvider.Validators[0].(func(string) error)
+	// processingerrorDescEntityKey is the schema descriptor for entity_key field.
+	processingerrorDescEntityKey := processingerrorFields[1].Descriptor()
+	// processingerror.DefaultEntityKey holds the default value on creation for the entity_key field.
+	processingerror.DefaultEntityKey = processingerrorDescEntityKey.Default.(string)
+	// processingerrorDescFile is the schema descriptor for file field.
+	processingerrorDescFile := processingerrorFields[2].Descriptor()
+	// processingerror.DefaultFile holds the default value on creation for the file field.
+	processingerror.DefaultFile = processingerrorDescFile.Default.(string)
+	// processingerrorDescDocument is the schema descriptor for document field.
+	processingerrorDescDocument := processingerrorFields[3].Descriptor()
+	// processingerror.DefaultDocument holds the default value on creation for the document field.
+	processingerror.DefaultDocument = processingerrorDescDocument.Default.(int)
+	// processingerrorDescLine is the schema descriptor for line field.
+	processingerrorDescLine := processingerrorFields[4].Descriptor()
+	// processingerror.DefaultLine holds the default value on creation for the line field.
+	processingerror.DefaultLine = processingerrorDescLine.Default.(int)
+	// processingerrorDescField is the schema descriptor for field field.
+	processingerrorDescField := processingerrorFields[5].Descriptor()
+	// processingerror.DefaultField holds the default value on creation for the field field.
+	processingerror.DefaultField = processingerrorDescField.Default.(string)
+	// processingerrorDescCreatedAt is the schema descriptor for created_at field.
+	processingerrorDescCreatedAt := processingerrorFields[7].Descriptor()
+	// processingerror.DefaultCreatedAt holds the default value on creation for the created_at field.
+	processingerror.DefaultCreatedAt = processingerrorDescCreatedAt.Default.(func() time.Time)
+	providerstateFields := schema.ProviderState{}.Fields()
+	_ = providerstateFields
+	// providerstateDescLastError is the schema descriptor for last_error field.
+	providerstateDescLastError := providerstateFields[3].Descriptor()
+	// providerstate.DefaultLastError holds the default value on creation for the last_error field.
+	providerstate.DefaultLastError = providerstateDescLastError.Default.(string)
+	// providerstateDescEntityCount is the schema descriptor for entity_count field.
+	providerstateDescEntityCount := providerstateFields[4].Descriptor()
+	// providerstate.DefaultEntityCount holds the default value on creation for the entity_count field.
+	providerstate.DefaultEntityCount = providerstateDescEntityCount.Default.(int)
+	// providerstateDescID is the schema descriptor for id field.
+	providerstateDescID := providerstateFields[0].Descriptor()
+	// providerstate.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	providerstate.IDValidator = providerstateDescID.Validators[0].(func(string) error)
+	relationFields := schema.Relation{}.Fields()
+	_ = relationFields
+	// relationDescSourceKey is the schema descriptor for source_key field.
+	relationDescSourceKey := relationFields[1].Descriptor()
+	// relation.SourceKeyValidator is a validator for the "source_key" field. It is called by the builders before save.
+	relation.SourceKeyValidator = relationDescSourceKey.Validators[0].(func(string) error)
+	// relationDescType is the schema descriptor for type field.
+	relationDescType := relationFields[2].Descriptor()
+	// relation.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	relation.TypeValidator = relationDescType.Validators[0].(func(string) error)
+	// relationDescTargetRef is the schema descriptor for target_ref field.
+	relationDescTargetRef := relationFields[3].Descriptor()
+	// relation.TargetRefValidator is a validator for the "target_ref" field. It is called by the builders before save.
+	relation.TargetRefValidator = relationDescTargetRef.Validators[0].(func(string) error)
+	// relationDescTargetKey is the schema descriptor for target_key field.
+	relationDescTargetKey := relationFields[4].Descriptor()
+	// relation.TargetKeyValidator is a validator for the "target_key" field. It is called by the builders before save.
+	relation.TargetKeyValidator = relationDescTargetKey.Validators[0].(func(string) error)
+	session.Policy = privacy.NewPolicies(schema.Session{})
+	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := session.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sessionFields := schema.Session{}.Fields()
+	_ = sessionFields
+	// sessionDescSubject is the schema descriptor for subject field.
+	sessionDescSubject := sessionFields[1].Descriptor()
+	// session.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	session.SubjectValidator = sessionDescSubject.Validators[0].(func(string) error)
+	// sessionDescIDToken is the schema descriptor for id_token field.
+	sessionDescIDToken := sessionFields[3].Descriptor()
+	// session.DefaultIDToken holds the default value on creation for the id_token field.
+	session.DefaultIDToken = sessionDescIDToken.Default.(string)
+	// sessionDescCreatedAt is the schema descriptor for created_at field.
+	sessionDescCreatedAt := sessionFields[4].Descriptor()
+	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
+	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescLastSeenAt is the schema descriptor for last_seen_at field.
+	sessionDescLastSeenAt := sessionFields[5].Descriptor()
+	// session.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
+	session.DefaultLastSeenAt = sessionDescLastSeenAt.Default.(func() time.Time)
+	// sessionDescID is the schema descriptor for id field.
+	sessionDescID := sessionFields[0].Descriptor()
+	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	session.IDValidator = sessionDescID.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

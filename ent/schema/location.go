@@ -3,6 +3,7 @@ package schema
 import (
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -16,9 +17,16 @@ type Location struct {
 	ent.Schema
 }
 
-// Annotations names the table.
+// Annotations names the table. In GraphQL the registration is a
+// RegisteredLocation, apart from the Location entity it generates.
 func (Location) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "locations"}}
+	return []schema.Annotation{
+		entsql.Annotation{Table: "locations"},
+		entgql.Type("RegisteredLocation"),
+		entgql.RelayConnection(),
+		entgql.QueryField("locations").Description("Registered locations."),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
 }
 
 // Fields of the Location.
@@ -28,7 +36,8 @@ func (Location) Fields() []ent.Field {
 		field.String("type").NotEmpty().Comment("file or url"),
 		field.String("target").NotEmpty(),
 		field.String("origin").Default("api").Comment("api or config"),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.String("created_by").Default("").Comment("subject of the principal that registered it; it may change or delete it"),
+		field.Time("created_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("CREATED_AT")),
 	}
 }
 

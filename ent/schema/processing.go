@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"time"
 
 	"entgo.io/ent"
@@ -21,7 +22,7 @@ type ProcessingError struct {
 
 // Annotations names the table.
 func (ProcessingError) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "processing_errors"}}
+	return []schema.Annotation{entsql.Annotation{Table: "processing_errors"}, entgql.Skip(entgql.SkipAll)}
 }
 
 // Fields of the ProcessingError.

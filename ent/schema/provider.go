@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -15,7 +16,7 @@ type ProviderState struct {
 
 // Annotations names the table.
 func (ProviderState) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "provider_states"}}
+	return []schema.Annotation{entsql.Annotation{Table: "provider_states"}, entgql.Skip(entgql.SkipAll)}
 }
 
 // Fields of the ProviderState.

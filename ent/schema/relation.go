@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -18,7 +19,7 @@ type Relation struct {
 
 // Annotations names the table.
 func (Relation) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "relations"}}
+	return []schema.Annotation{entsql.Annotation{Table: "relations"}, entgql.Skip(entgql.SkipAll)}
 }
 
 // Fields of the Relation.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -27,7 +28,93 @@ type Config struct {
 	Server   Server          `yaml:"server"`
 	Database database.Config `yaml:"database"`
 	Catalog  Catalog         `yaml:"catalog"`
+	Auth     Auth            `yaml:"auth"`
+	GraphQL  GraphQL         `yaml:"graphql"`
 	Log      Log             `yaml:"log"`
+}
+
+// Auth configures sign-in, API tokens and the authorization policy.
+// docs/authentication.md and docs/authorization.md explain them.
+type Auth struct {
+	// ExternalURL is the URL people reach Pont at (https://pont.example.com),
+	// used for the OIDC redirect URL and to decide whether cookies are
+	// Secure. Default: http://<server.addr>.
+	ExternalURL string  `yaml:"externalURL"`
+	OIDC        OIDC    `yaml:"oidc"`
+	Session     Session `yaml:"session"`
+	Tokens      Tokens  `yaml:"tokens"`
+	Policy      Policy  `yaml:"policy"`
+}
+
+// OIDC configures the OpenID Connect provider people sign in with. Sign-in
+// is on when Issuer is set; without it Pont serves loopback callers only.
+type OIDC struct {
+	Issuer   string `yaml:"issuer"`
+	ClientID string `yaml:"clientID"`
+	// ClientSecret is secret: prefer PONT_AUTH_OIDC_CLIENT_SECRET.
+	ClientSecret string `yaml:"clientSecret"`
+	// Scopes requested at sign-in. Default: openid, profile, email, groups.
+	Scopes []string `yaml:"scopes"`
+	// Audiences accepted in bearer tokens besides ClientID.
+	Audiences []string `yaml:"audiences"`
+	// UserClaim names the claim matched against catalog Users'
+	// spec.profile.email (when it is "email") or metadata.name. Default email.
+	UserClaim string `yaml:"userClaim"`
+	// GroupsClaim names the claim holding group names. Default groups.
+	GroupsClaim string `yaml:"groupsClaim"`
+	// GroupNamespace is the catalog namespace a claimed group name maps
+	// to. Default default.
+	GroupNamespace string `yaml:"groupNamespace"`
+}
+
+// Session configures browser sessions.
+type Session struct {
+	// IdleTimeout ends a session unused this long. Default 8h.
+	IdleTimeout time.Duration `yaml:"idleTimeout"`
+	// AbsoluteTimeout ends a session this long after sign-in. Default 24h.
+	AbsoluteTimeout time.Duration `yaml:"absoluteTimeout"`
+}
+
+// Tokens configures Pont API tokens.
+type Tokens struct {
+	// MaxLifetime caps a token's lifetime. Default 2160h (90 days).
+	MaxLifetime time.Duration `yaml:"maxLifetime"`
+	// DefaultLifetime applies when a token is minted without one. Default 720h.
+	DefaultLifetime time.Duration `yaml:"defaultLifetime"`
+}
+
+// Policy configures authorization.
+type Policy struct {
+	// AdminGroups are group refs (group:default/platform) whose members may
+	// do everything. Default: none.
+	AdminGroups []string `yaml:"adminGroups"`
+	// ReadKinds lists the kinds every signed-in principal may read.
+	// Default: all kinds. Admins read every kind.
+	ReadKinds []string `yaml:"readKinds"`
+	// RegisterLocations: "signedIn" (default) lets any signed-in person
+	// register a location; "admin" keeps it to admins.
+	RegisterLocations string `yaml:"registerLocations"`
+}
+
+// GraphQL configures the GraphQL API at /api/graphql.
+type GraphQL struct {
+	// MaxComplexity caps a query's cost: one per field, list fields
+	// multiplied by their page size. Default 20000.
+	MaxComplexity int `yaml:"maxComplexity"`
+	// MaxDepth caps selection nesting. Default 12.
+	MaxDepth int `yaml:"maxDepth"`
+	// MaxAliases caps aliased fields in one query. Default 30.
+	MaxAliases int `yaml:"maxAliases"`
+	// MaxTokens caps the lexer tokens of a query. Default 10000.
+	MaxTokens int `yaml:"maxTokens"`
+	// MaxPageSize caps first/last. Default 500.
+	MaxPageSize int `yaml:"maxPageSize"`
+	// MaxGraphDepth caps graph(depth:). Default 4.
+	MaxGraphDepth int `yaml:"maxGraphDepth"`
+	// Timeout bounds one query. Default 15s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Introspection: "auto" (default: on without OIDC, off with it), "on", "off".
+	Introspection string `yaml:"introspection"`
 }
 
 // Server configures the HTTP server.
@@ -127,6 +214,16 @@ func Default() Config {
 			URLs:            URLs{Timeout: 30 * time.Second},
 			Limits:          Limits{MaxFileBytes: lim.MaxFileBytes, MaxDocuments: lim.MaxDocuments, MaxDepth: lim.MaxDepth, MaxNodes: lim.MaxNodes},
 			API:             API{AllowedLocationTypes: []string{"url"}, MaxPageSize: 1000, DefaultPageSize: 20},
+		},
+		Auth: Auth{
+			OIDC:    OIDC{Scopes: []string{"openid", "profile", "email", "groups"}, UserClaim: "email", GroupsClaim: "groups", GroupNamespace: "default"},
+			Session: Session{IdleTimeout: 8 * time.Hour, AbsoluteTimeout: 24 * time.Hour},
+			Tokens:  Tokens{MaxLifetime: 90 * 24 * time.Hour, DefaultLifetime: 30 * 24 * time.Hour},
+			Policy:  Policy{RegisterLocations: "signedIn"},
+		},
+		GraphQL: GraphQL{
+			MaxComplexity: 20000, MaxDepth: 12, MaxAliases: 30, MaxTokens: 10000,
+			MaxPageSize: 500, MaxGraphDepth: 4, Timeout: 15 * time.Second, Introspection: "auto",
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}
@@ -295,8 +392,8 @@ func (c *Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.Server.Addr)
 	if err != nil {
 		bad("server.addr", "%q is not host:port", c.Server.Addr)
-	} else if !c.Server.AllowNonLoopback && !isLoopbackHost(host) {
-		bad("server.addr", "%q is not a loopback address; Pont has no sign-in yet, so it only serves loopback unless server.allowNonLoopback (flag --allow-non-loopback) is set", c.Server.Addr)
+	} else if !c.Server.AllowNonLoopback && !isLoopbackHost(host) && c.Auth.OIDC.Issuer == "" {
+		bad("server.addr", "%q is not a loopback address; without auth.oidc.issuer Pont serves loopback callers only, so binding another address needs server.allowNonLoopback (flag --allow-non-loopback)", c.Server.Addr)
 	}
 	if c.Server.DebugAddr != "" {
 		if host, _, err := net.SplitHostPort(c.Server.DebugAddr); err != nil || !isLoopbackHost(host) {
@@ -360,6 +457,8 @@ func (c *Config) Validate() error {
 	if c.Catalog.API.DefaultPageSize > c.Catalog.API.MaxPageSize {
 		bad("catalog.api.defaultPageSize", "is larger than catalog.api.maxPageSize")
 	}
+	c.validateAuth(bad)
+	c.validateGraphQL(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -383,4 +482,88 @@ func isLoopbackHost(host string) bool {
 func (c *Config) CatalogLimits() catalog.Limits {
 	l := c.Catalog.Limits
 	return catalog.Limits{MaxFileBytes: l.MaxFileBytes, MaxDocuments: l.MaxDocuments, MaxDepth: l.MaxDepth, MaxNodes: l.MaxNodes}
+}
+
+func (c *Config) validateAuth(bad func(key, format string, args ...any)) {
+	a := c.Auth
+	if a.ExternalURL != "" {
+		if u, err := url.Parse(a.ExternalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("auth.externalURL", "%q is not an http(s) URL without query or fragment", a.ExternalURL)
+		}
+	}
+	if o := a.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("auth.oidc.issuer", "%q is not an http(s) URL", o.Issuer)
+		}
+		if o.ClientID == "" {
+			bad("auth.oidc.clientID", "is required when auth.oidc.issuer is set")
+		}
+		if o.UserClaim == "" {
+			bad("auth.oidc.userClaim", "must not be empty")
+		}
+		if o.GroupNamespace == "" {
+			bad("auth.oidc.groupNamespace", "must not be empty")
+		}
+	}
+	for key, d := range map[string]time.Duration{
+		"auth.session.idleTimeout": a.Session.IdleTimeout, "auth.session.absoluteTimeout": a.Session.AbsoluteTimeout,
+		"auth.tokens.maxLifetime": a.Tokens.MaxLifetime, "auth.tokens.defaultLifetime": a.Tokens.DefaultLifetime,
+	} {
+		if d <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if a.Tokens.DefaultLifetime > a.Tokens.MaxLifetime {
+		bad("auth.tokens.defaultLifetime", "is longer than auth.tokens.maxLifetime")
+	}
+	for i, g := range a.Policy.AdminGroups {
+		if r, err := catalog.ParseRef(g, catalog.RefDefaults{Kind: "group", Namespace: "default"}); err != nil || !strings.EqualFold(r.Kind, "group") {
+			bad(fmt.Sprintf("auth.policy.adminGroups[%d]", i), "%q is not a group ref like group:default/platform", g)
+		}
+	}
+	switch a.Policy.RegisterLocations {
+	case "signedIn", "admin":
+	default:
+		bad("auth.policy.registerLocations", "%q is not signedIn or admin", a.Policy.RegisterLocations)
+	}
+}
+
+func (c *Config) validateGraphQL(bad func(key, format string, args ...any)) {
+	g := c.GraphQL
+	for key, n := range map[string]int{
+		"graphql.maxComplexity": g.MaxComplexity, "graphql.maxDepth": g.MaxDepth, "graphql.maxAliases": g.MaxAliases,
+		"graphql.maxTokens": g.MaxTokens, "graphql.maxPageSize": g.MaxPageSize, "graphql.maxGraphDepth": g.MaxGraphDepth,
+	} {
+		if n <= 0 {
+			bad(key, "must be positive")
+		}
+	}
+	if g.Timeout <= 0 {
+		bad("graphql.timeout", "must be a positive duration")
+	}
+	switch g.Introspection {
+	case "auto", "on", "off":
+	default:
+		bad("graphql.introspection", "%q is not auto, on or off", g.Introspection)
+	}
+}
+
+// IntrospectionEnabled resolves graphql.introspection: "auto" turns it on
+// only while sign-in is off (loopback-only mode).
+func (c *Config) IntrospectionEnabled() bool {
+	switch c.GraphQL.Introspection {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.Auth.OIDC.Issuer == ""
+}
+
+// ExternalURL is auth.externalURL, or the URL of server.addr.
+func (c *Config) ExternalURL() string {
+	if c.Auth.ExternalURL != "" {
+		return strings.TrimRight(c.Auth.ExternalURL, "/")
+	}
+	return "http://" + c.Server.Addr
 }

@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 
 	"github.com/pont-dev/pont/ent"
+	_ "github.com/pont-dev/pont/ent/runtime" // registers the privacy policies of ent/schema
 )
 
 //go:embed migrations
