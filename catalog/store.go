@@ -199,9 +199,12 @@ type TextQuery struct {
 // TextPage is one page of search hits.
 type TextPage struct {
 	Entities []*StoredEntity // bodies without relations
-	Total    int             // hits over every page
-	Next     string          // cursor of the next page, "" on the last
-	Facets   map[string][]FacetCount
+	Total    int             // hits over every page (see TotalCapped)
+	// TotalCapped says there are more hits than a store counts exactly
+	// (10,000 for entstore): Total is then that cap, a lower bound ("10000+").
+	TotalCapped bool
+	Next        string // cursor of the next page, "" on the last
+	Facets      map[string][]FacetCount
 }
 
 // Change is one entity that a committed write stored or removed.

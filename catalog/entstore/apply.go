@@ -37,10 +37,11 @@ type known struct {
 	orphan bool
 }
 
-// stored names a written entity: its uid and its seq.
+// stored names a written entity: its uid, its seq and its ref key.
 type stored struct {
 	id  string
 	seq int64
+	key string
 }
 
 // Apply writes one mutation in one transaction: entities whose hash did not
@@ -50,6 +51,7 @@ type stored struct {
 func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyResult, error) {
 	defer s.wrote()
 	var res catalog.ApplyResult
+	var changes []catalog.Change
 	once := func() error {
 		// One connection for the whole mutation: on PostgreSQL the bulk
 		// rows go through COPY on the same session, inside the transaction.
@@ -71,6 +73,7 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
+		changes = a.changes
 		return nil
 	}
 	var err error
@@ -80,6 +83,9 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 		err = once()
 	} else {
 		err = s.retry(ctx, once)
+	}
+	if err == nil {
+		s.publish(changes)
 	}
 	if err == nil && res.Inserted+res.Updated+res.Removed >= analyzeAfter {
 		s.analyze(ctx)
@@ -118,6 +124,9 @@ type applier struct {
 	seen    map[string]bool
 	errors  []catalog.ProcessingError
 	nextSeq int64 // SQLite: the next free seq (the write lock is ours)
+	// changes is what the mutation stored or removed, for the change feed
+	// once it commits.
+	changes []catalog.Change
 }
 
 // writerCacheKiB is the SQLite page cache the writing connection gets for
@@ -230,7 +239,7 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 			a.res.Unchanged++
 		case ok:
 			changed = append(changed, p)
-			ids[p] = stored{kn.id, kn.seq}
+			ids[p] = stored{kn.id, kn.seq, p.Key}
 		default:
 			fresh = append(fresh, p)
 		}
@@ -259,7 +268,7 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 			return err
 		}
 		for i, p := range fresh {
-			ids[p] = stored{newUID(), seqs[i]}
+			ids[p] = stored{newUID(), seqs[i], p.Key}
 		}
 	}
 	if len(changed) > 0 {
@@ -273,7 +282,13 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 		}
 	}
 	written := append(changed, fresh...)
+	for _, p := range written {
+		a.changes = append(a.changes, change(p.Key, false))
+	}
 	if err := a.insertSearch(ctx, written, ids); err != nil {
+		return err
+	}
+	if err := a.insertText(ctx, written, ids); err != nil {
 		return err
 	}
 	return a.insertRelations(ctx, written, ids)
@@ -573,7 +588,7 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 		if !a.m.Full && !removed[k] && len(a.m.Sources) == 0 {
 			continue
 		}
-		gone = append(gone, stored{kn.id, kn.seq})
+		gone = append(gone, stored{kn.id, kn.seq, k})
 	}
 	if len(gone) == 0 {
 		return nil
@@ -588,6 +603,9 @@ func (a *applier) removeUnseen(ctx context.Context) error {
 		return nil
 	}
 	a.res.Removed += len(gone)
+	for _, g := range gone {
+		a.changes = append(a.changes, change(g.key, true))
+	}
 	return a.s.deleteEntities(ctx, a.tx, gone)
 }
 
@@ -618,6 +636,9 @@ func (a *applier) flagOrphan(ctx context.Context, g stored) error {
 	if _, err := a.tx.ExecContext(ctx, a.s.q("UPDATE entities SET body = ?, etag = ?, orphan = ?, updated_at = ? WHERE id = ?"), body, newEtag(), true, now(), g.id); err != nil {
 		return fmt.Errorf("flag orphan: %w", err)
 	}
+	// Its body (the orphan annotation) and etag changed; its indexed
+	// text did not.
+	a.changes = append(a.changes, change(g.key, false))
 	return nil
 }
 

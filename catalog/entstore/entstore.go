@@ -23,9 +23,9 @@ import (
 
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/ent"
-	"github.com/pont-dev/pont/internal/auth/principal"
 	entlocation "github.com/pont-dev/pont/ent/location"
 	"github.com/pont-dev/pont/ent/providerstate"
+	"github.com/pont-dev/pont/internal/auth/principal"
 	"github.com/pont-dev/pont/internal/database"
 )
 
@@ -35,6 +35,7 @@ type Store struct {
 	pg     bool
 	stmts  statements
 	counts counts
+	feed   feed
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -346,9 +347,9 @@ func (s *Store) ProviderOf(ctx context.Context, key string) (string, error) {
 // DeleteEntity removes one entity with its search rows and the relations
 // it emitted.
 func (s *Store) DeleteEntity(ctx context.Context, uid string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var g stored
-		err := tx.QueryRowContext(ctx, s.q("SELECT id, seq FROM entities WHERE id = ?"), uid).Scan(&g.id, &g.seq)
+	var g stored
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q("SELECT id, seq, ref_key FROM entities WHERE id = ?"), uid).Scan(&g.id, &g.seq, &g.key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return catalog.ErrNotFound
 		}
@@ -357,9 +358,14 @@ func (s *Store) DeleteEntity(ctx context.Context, uid string) error {
 		}
 		return s.deleteEntities(ctx, tx, []stored{g})
 	})
+	if err == nil {
+		s.publish([]catalog.Change{change(g.key, true)})
+	}
+	return err
 }
 
-// clearDerived deletes the search rows and relations of entities.
+// clearDerived deletes the search rows, full-text rows and relations of
+// entities.
 func (s *Store) clearDerived(ctx context.Context, tx execer, seqs []int64) error {
 	for start := 0; start < len(seqs); start += 500 {
 		chunk := seqs[start:min(start+500, len(seqs))]
@@ -368,9 +374,14 @@ func (s *Store) clearDerived(ctx context.Context, tx execer, seqs []int64) error
 			args[i] = v
 		}
 		in := placeholders(len(chunk))
+		textSeq := "rowid" // the FTS5 table's rowid is the seq
+		if s.pg {
+			textSeq = "entity_seq"
+		}
 		for _, stmt := range []string{
 			"DELETE FROM search WHERE entity_seq IN (" + in + ")",
 			"DELETE FROM search_nulls WHERE entity_seq IN (" + in + ")",
+			"DELETE FROM entity_text WHERE " + textSeq + " IN (" + in + ")",
 			"DELETE FROM relations WHERE origin_seq IN (" + in + ")",
 		} {
 			if _, err := tx.ExecContext(ctx, s.q(stmt), args...); err != nil {
@@ -482,7 +493,9 @@ func (s *Store) UpdateLocation(ctx context.Context, l catalog.Location) (catalog
 // one transaction.
 func (s *Store) DeleteLocation(ctx context.Context, id string) error {
 	provider := catalog.LocationProvider(id)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	var gone []stored
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		gone = nil
 		res, err := tx.ExecContext(ctx, s.q("DELETE FROM locations WHERE id = ?"), id)
 		if err != nil {
 			return fmt.Errorf("delete location: %w", err)
@@ -490,7 +503,7 @@ func (s *Store) DeleteLocation(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return catalog.ErrNotFound
 		}
-		gone, err := s.storedWhere(ctx, tx, "provider = ?", provider)
+		gone, err = s.storedWhere(ctx, tx, "provider = ?", provider)
 		if err != nil {
 			return err
 		}
@@ -504,10 +517,18 @@ func (s *Store) DeleteLocation(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+	if err == nil {
+		changes := make([]catalog.Change, len(gone))
+		for i, g := range gone {
+			changes[i] = change(g.key, true)
+		}
+		s.publish(changes)
+	}
+	return err
 }
 
 func (s *Store) storedWhere(ctx context.Context, tx execer, where string, args ...any) ([]stored, error) {
-	rows, err := tx.QueryContext(ctx, s.q("SELECT id, seq FROM entities WHERE "+where), args...)
+	rows, err := tx.QueryContext(ctx, s.q("SELECT id, seq, ref_key FROM entities WHERE "+where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +536,7 @@ func (s *Store) storedWhere(ctx context.Context, tx execer, where string, args .
 	var out []stored
 	for rows.Next() {
 		var g stored
-		if err := rows.Scan(&g.id, &g.seq); err != nil {
+		if err := rows.Scan(&g.id, &g.seq, &g.key); err != nil {
 			return nil, err
 		}
 		out = append(out, g)

@@ -2,18 +2,419 @@ package entstore
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pont-dev/pont/catalog"
 )
 
-// SearchText is the full-text search (to be built: FTS5 / tsvector).
-func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.TextPage, error) {
-	return nil, errors.New("full-text search: not built yet")
+// The full-text index is the table entity_text (migration 00003): on
+// SQLite an FTS5 table whose rowid is the entity's seq, on PostgreSQL a
+// tsvector per entity_seq under a GIN index, built by the SQL function
+// pont_text_vector. It is derived data like the search table: written in
+// the mutation's transaction next to the search rows (flush), cleared with
+// them (clearDerived), and never touched for an unchanged entity.
+// docs/search.md describes the semantics and the measured costs.
+
+// Limits of a text query. Past them the query is refused with a
+// *catalog.FieldError (a 400 for the API), never sent to the database.
+const (
+	maxTextBytes = 1000 // of TextQuery.Text
+	maxTextTerms = 16   // words after splitting on punctuation
+	maxTermRunes = 64   // a longer word is cut: as a prefix it still matches
+	// maxTextTotal caps the exact count of hits: past it Total is
+	// maxTextTotal and TotalCapped is set ("10000+").
+	maxTextTotal = 10000
+	// defaultTextLimit and maxTextLimit bound a page.
+	defaultTextLimit = 20
+	maxTextLimit     = 500
+)
+
+// sqliteTextWeights are the bm25 weights of the FTS5 columns name, title,
+// description, tags and extra (kind, spec.type, spec.owner).
+const sqliteTextWeights = "10.0, 5.0, 1.0, 3.0, 0.5"
+
+// entityText is what the index holds of one entity.
+type entityText struct {
+	seq                                  int64
+	kind, name, title, description, tags string
+	extra                                string // kind, spec.type, spec.owner
 }
 
-// SubscribeChanges delivers committed changes (to be built).
-func (s *Store) SubscribeChanges(buffer int) (<-chan catalog.ChangeBatch, func()) {
-	ch := make(chan catalog.ChangeBatch)
-	return ch, func() {}
+// textOf gathers the indexed fields of a prepared entity from its search
+// rows (lower-cased, which the index folds anyway), and from its body when
+// one of them is missing there (a value longer than a search row holds).
+func textOf(p *catalog.Prepared, seq int64) entityText {
+	t := entityText{seq: seq, kind: strings.ToLower(p.Ref.Kind), name: p.Ref.Name}
+	var typ, owner string
+	var tags []string
+	fromBody := false
+	for _, r := range p.Search {
+		switch r.Key {
+		case "metadata.title", "metadata.description", "metadata.tags", "spec.type", "spec.owner":
+		default:
+			continue
+		}
+		if r.Value == nil {
+			fromBody = true
+			break
+		}
+		switch r.Key {
+		case "metadata.title":
+			t.title = *r.Value
+		case "metadata.description":
+			t.description = *r.Value
+		case "metadata.tags":
+			tags = append(tags, *r.Value)
+		case "spec.type":
+			typ = *r.Value
+		case "spec.owner":
+			owner = *r.Value
+		}
+	}
+	if fromBody {
+		var b struct {
+			Metadata struct {
+				Title       any   `json:"title"`
+				Description any   `json:"description"`
+				Tags        []any `json:"tags"`
+			} `json:"metadata"`
+			Spec struct {
+				Type  any `json:"type"`
+				Owner any `json:"owner"`
+			} `json:"spec"`
+		}
+		if err := json.Unmarshal(p.Body, &b); err == nil {
+			t.title, t.description = textValue(b.Metadata.Title), textValue(b.Metadata.Description)
+			tags = tags[:0]
+			for _, x := range b.Metadata.Tags {
+				tags = append(tags, textValue(x))
+			}
+			typ, owner = textValue(b.Spec.Type), textValue(b.Spec.Owner)
+		}
+	}
+	t.tags = strings.Join(tags, " ")
+	t.extra = t.kind + " " + typ + " " + owner
+	// PostgreSQL text holds neither NUL nor invalid UTF-8.
+	for _, s := range []*string{&t.name, &t.title, &t.description, &t.tags, &t.extra} {
+		*s = cleanText(*s)
+	}
+	return t
+}
+
+func textValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", " ")
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	return s
+}
+
+// insertText indexes written entities (their old rows, for updated ones,
+// went with clearDerived).
+func (a *applier) insertText(ctx context.Context, ps []*catalog.Prepared, ids map[*catalog.Prepared]stored) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	if a.s.pg {
+		// One statement per batch: arrays in, pont_text_vector applied in
+		// the database so writes and the migration's backfill index alike.
+		n := len(ps)
+		seqs, kinds := make([]int64, n), make([]string, n)
+		names, titles, descs, tags, extras := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		for i, p := range ps {
+			t := textOf(p, ids[p].seq)
+			seqs[i], kinds[i], names[i], titles[i], descs[i], tags[i], extras[i] = t.seq, t.kind, t.name, t.title, t.description, t.tags, t.extra
+		}
+		_, err := a.tx.ExecContext(ctx, `INSERT INTO entity_text (entity_seq, kind, doc)
+SELECT s, k, pont_text_vector(n, t, d, g, x) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(s, k, n, t, d, g, x)`,
+			seqs, kinds, names, titles, descs, tags, extras)
+		if err != nil {
+			return fmt.Errorf("index entity text: %w", err)
+		}
+		return nil
+	}
+	w := &rowWriter{a: a, prefix: "INSERT INTO entity_text (rowid, name, title, description, tags, extra) VALUES ", tuple: "(?,?,?,?,?,?)", perRow: 6, maxRows: 500}
+	for _, p := range ps {
+		t := textOf(p, ids[p].seq)
+		if err := w.add(ctx, t.seq, t.name, t.title, t.description, t.tags, t.extra); err != nil {
+			return fmt.Errorf("index entity text: %w", err)
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return fmt.Errorf("index entity text: %w", err)
+	}
+	return nil
+}
+
+// textTerms splits a query into lower-cased words the way the index splits
+// text: on everything that is not a letter or a digit. Because a term then
+// holds nothing but letters and digits, quoting it is enough to keep it a
+// plain word in FTS5 and tsquery syntax alike.
+func textTerms(text string) ([]string, error) {
+	if len(text) > maxTextBytes {
+		return nil, &catalog.FieldError{Document: -1, Field: "text", Reason: fmt.Sprintf("is longer than %d bytes", maxTextBytes)}
+	}
+	words := strings.FieldsFunc(strings.ToLower(strings.ToValidUTF8(text, " ")), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range words {
+		if utf8.RuneCountInString(w) > maxTermRunes {
+			w = string([]rune(w)[:maxTermRunes])
+		}
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	if len(out) > maxTextTerms {
+		return nil, &catalog.FieldError{Document: -1, Field: "text", Reason: fmt.Sprintf("has more than %d words", maxTextTerms)}
+	}
+	return out, nil
+}
+
+// textCursor is the position after a hit: its score and its seq (unique,
+// so ties in score still order totally).
+type textCursor struct {
+	score float64
+	seq   int64
+}
+
+func (c textCursor) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte("t1:" + strconv.FormatFloat(c.score, 'g', -1, 64) + ":" + strconv.FormatInt(c.seq, 10)))
+}
+
+var errBadCursor = &catalog.FieldError{Document: -1, Field: "after", Reason: "is not a cursor of this search"}
+
+func decodeTextCursor(s string) (textCursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return textCursor{}, errBadCursor
+	}
+	rest, ok := strings.CutPrefix(string(raw), "t1:")
+	if !ok {
+		return textCursor{}, errBadCursor
+	}
+	score, seq, ok := strings.Cut(rest, ":")
+	if !ok {
+		return textCursor{}, errBadCursor
+	}
+	var c textCursor
+	if c.score, err = strconv.ParseFloat(score, 64); err != nil || c.score != c.score { // NaN
+		return textCursor{}, errBadCursor
+	}
+	if c.seq, err = strconv.ParseInt(seq, 10, 64); err != nil {
+		return textCursor{}, errBadCursor
+	}
+	return c, nil
+}
+
+// textSQL is the SQL of one search: hits is a subquery of (seq, score)
+// over the hits the kinds allow, better scores first under order.
+type textSQL struct {
+	hits  string
+	args  []any
+	desc  bool // PostgreSQL's ts_rank grows with relevance; bm25 shrinks
+	match string
+}
+
+func (s *Store) textHits(terms []string, kinds []string) textSQL {
+	var ts textSQL
+	kindArgs := make([]any, len(kinds))
+	for i, k := range kinds {
+		kindArgs[i] = strings.ToLower(k)
+	}
+	if s.pg {
+		quoted := make([]string, len(terms))
+		for i, t := range terms {
+			quoted[i] = "'" + t + "':*"
+		}
+		ts.match = strings.Join(quoted, " & ")
+		ts.desc = true
+		ts.hits = "SELECT t.entity_seq AS seq, ts_rank(t.doc, q.q) AS score FROM entity_text t, (SELECT to_tsquery('simple', ?) AS q) q WHERE t.doc @@ q.q"
+		ts.args = []any{ts.match}
+		if kinds != nil {
+			ts.hits += " AND t.kind IN (" + placeholders(len(kinds)) + ")"
+			ts.args = append(ts.args, kindArgs...)
+		}
+		return ts
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"*`
+	}
+	ts.match = strings.Join(quoted, " AND ")
+	if kinds == nil {
+		ts.hits = "SELECT rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text WHERE entity_text MATCH ?"
+		ts.args = []any{ts.match}
+		return ts
+	}
+	ts.hits = "SELECT t.rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")"
+	ts.args = append([]any{ts.match}, kindArgs...)
+	return ts
+}
+
+// SearchText is the full-text search: every word of the query must match
+// the start of a word of the entity's name, title, description, tags, kind,
+// spec.type or spec.owner, best matches first (bm25 on SQLite, ts_rank on
+// PostgreSQL), ties by entity seq. A query without a word (empty, or only
+// punctuation) returns an empty page, not an error. See docs/search.md.
+func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.TextPage, error) {
+	terms, err := textTerms(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	var after *textCursor
+	if q.After != "" {
+		c, err := decodeTextCursor(q.After)
+		if err != nil {
+			return nil, err
+		}
+		after = &c
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultTextLimit
+	}
+	limit = min(limit, maxTextLimit)
+	page := &catalog.TextPage{Entities: []*catalog.StoredEntity{}, Facets: map[string][]catalog.FacetCount{}}
+	for _, f := range q.Facets {
+		page.Facets[f] = []catalog.FacetCount{}
+	}
+	if len(terms) == 0 || (q.Kinds != nil && len(q.Kinds) == 0) {
+		return page, nil
+	}
+	ts := s.textHits(terms, q.Kinds)
+
+	// The total, counted up to the cap.
+	if err := s.queryRow(ctx, s.q("SELECT COUNT(*) FROM ("+ts.hits+" LIMIT ?) c"), append(append([]any{}, ts.args...), maxTextTotal+1)...).Scan(&page.Total); err != nil {
+		return nil, s.textError(err)
+	}
+	if page.Total > maxTextTotal {
+		page.Total, page.TotalCapped = maxTextTotal, true
+	}
+	if page.Total == 0 {
+		return page, nil
+	}
+
+	// The page, one more hit than asked to know whether another follows.
+	query := "SELECT " + entityColumns + ", h.score, h.seq FROM (" + ts.hits + ") h JOIN entities e ON e.seq = h.seq"
+	args := append([]any{}, ts.args...)
+	order := "h.score, h.seq"
+	cmp := ">"
+	if ts.desc {
+		order, cmp = "h.score DESC, h.seq", "<"
+	}
+	if after != nil {
+		query += " WHERE (h.score " + cmp + " ? OR (h.score = ? AND h.seq > ?))"
+		args = append(args, after.score, after.score, after.seq)
+	}
+	query += " ORDER BY " + order + " LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.query(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.textError(err)
+	}
+	var withErrors []*catalog.StoredEntity
+	var last textCursor
+	for rows.Next() {
+		var (
+			e         catalog.StoredEntity
+			hasErrors bool
+			at        textCursor
+		)
+		if err := rows.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Parent, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt, &at.score, &at.seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if len(page.Entities) == limit {
+			page.Next = last.encode()
+			break
+		}
+		page.Entities = append(page.Entities, &e)
+		if hasErrors {
+			withErrors = append(withErrors, &e)
+		}
+		last = at
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.textError(err)
+	}
+	if err := s.attachErrors(ctx, withErrors); err != nil {
+		return nil, err
+	}
+	if err := s.textFacets(ctx, ts, q.Facets, page); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// textFacets counts the values of each facet over every hit.
+func (s *Store) textFacets(ctx context.Context, ts textSQL, facets []string, page *catalog.TextPage) error {
+	for _, facet := range facets {
+		key := strings.ToLower(facet)
+		if strings.HasPrefix(key, "relations.") {
+			return &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("%s: relation facets are not offered by text search", facet)}
+		}
+		query := "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT sr.entity_seq) FROM search sr WHERE sr.key = ? AND sr.entity_seq IN (SELECT h.seq FROM (" + ts.hits + ") h) GROUP BY v"
+		rows, err := s.query(ctx, s.q(query), append([]any{key}, ts.args...)...)
+		if err != nil {
+			return fmt.Errorf("facet %s: %w", facet, err)
+		}
+		counts := []catalog.FacetCount{}
+		for rows.Next() {
+			var fc catalog.FacetCount
+			if err := rows.Scan(&fc.Value, &fc.Count); err != nil {
+				rows.Close()
+				return err
+			}
+			counts = append(counts, fc)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("facet %s: %w", facet, err)
+		}
+		sort.Slice(counts, func(i, j int) bool {
+			if counts[i].Count != counts[j].Count {
+				return counts[i].Count > counts[j].Count
+			}
+			return counts[i].Value < counts[j].Value
+		})
+		page.Facets[facet] = counts
+	}
+	return nil
+}
+
+// textError wraps a database error of a search. Queries are built from
+// letters and digits only, so a syntax error here is a bug, not input.
+func (s *Store) textError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("search text: %w", err)
 }
