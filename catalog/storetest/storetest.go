@@ -39,6 +39,12 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"Locations", testLocations},
 		{"DeleteLocationRemovesEntities", testDeleteLocationRemovesEntities},
 		{"ConcurrentProviders", testConcurrentProviders},
+		{"SearchWords", testSearchWords},
+		{"SearchKindsAndFacets", testSearchKindsAndFacets},
+		{"SearchPages", testSearchPages},
+		{"SearchFollowsWrites", testSearchFollowsWrites},
+		{"SearchNastyText", testSearchNastyText},
+		{"ChangeFeed", testChangeFeed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
