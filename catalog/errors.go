@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -119,4 +120,21 @@ func (p *problemList) err() error {
 		})
 	}
 	return out
+}
+
+// Problems lists the problems an error of Parse, Validate or
+// ValidateEntity carries, one per field; any other error is one problem
+// without a field.
+func Problems(err error) []*FieldError {
+	var list Errors
+	var fe *FieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &list):
+		return list
+	case errors.As(err, &fe):
+		return []*FieldError{fe}
+	}
+	return []*FieldError{{Document: -1, Reason: err.Error()}}
 }

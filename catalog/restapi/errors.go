@@ -70,8 +70,14 @@ func (a *API) HandleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var fe *catalog.FieldError
 	var re *catalog.ReadError
+	var ce *catalog.ConflictError
+	var ne *catalog.NotAllowedError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &ce):
+		ae = &apiError{Status: http.StatusConflict, Name: "ConflictError", Message: ce.Message}
+	case errors.As(err, &ne):
+		ae = &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: ne.Message}
 	case errors.Is(err, catalog.ErrNotFound):
 		ae = &apiError{Status: http.StatusNotFound, Name: "NotFoundError", Message: "not found"}
 	case errors.As(err, &re):

@@ -8,8 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
+
+	"github.com/pont-dev/pont/internal/auth/principal"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,80 +49,26 @@ func bindLocationSpec(c echo.Context) (locationSpec, error) {
 	return spec, nil
 }
 
-func (a *API) checkLocation(spec locationSpec) error {
-	if spec.Target == "" {
-		return inputError("target", "is required")
-	}
-	if !slices.Contains(a.cfg.AllowedLocationTypes, spec.Type) {
-		return inputError("type", fmt.Sprintf("location type %q may not be registered through the API (allowed: %s)", spec.Type, strings.Join(a.cfg.AllowedLocationTypes, ", ")))
-	}
-	return a.processor.Reader().CheckTarget(spec.Type, spec.Target)
-}
-
 // POST /locations?dryRun=true&onConflict=reject|refresh {type, target}
 func (a *API) createLocation(c echo.Context) error {
 	spec, err := bindLocationSpec(c)
 	if err != nil {
 		return err
 	}
-	if err := a.checkLocation(spec); err != nil {
-		return err
-	}
-	onConflict := c.QueryParam("onConflict")
-	if onConflict != "" && onConflict != "reject" && onConflict != "refresh" {
-		return inputError("onConflict", fmt.Sprintf("%q must be reject or refresh", onConflict))
-	}
 	ctx := c.Request().Context()
-	dryRun := c.QueryParam("dryRun") == "true"
-	existing, err := a.store.LocationByTarget(ctx, spec.Type, spec.Target)
-	exists := err == nil
-	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return err
-	}
-	if dryRun {
-		loc := catalog.Location{ID: catalog.LocationRef(spec.Type, spec.Target), Type: spec.Type, Target: spec.Target}
-		if exists {
-			loc = existing
-		}
-		res, err := a.processor.DryRun(ctx, loc)
-		if err != nil {
-			return err
-		}
-		if len(res.Errors) > 0 {
-			return &apiError{Status: http.StatusBadRequest, Name: "InputError", Message: catalog.DescribeError(res.Errors[0]), Field: firstField(res.Errors)}
-		}
-		return c.JSON(http.StatusCreated, map[string]any{"location": viewOf(loc), "entities": nonNil(res.Entities), "exists": exists})
-	}
-	if exists {
-		if onConflict == "refresh" {
-			a.refresher.Trigger(existing.ID)
-			return c.JSON(http.StatusCreated, map[string]any{"location": viewOf(existing), "entities": []any{}})
-		}
-		return conflict(fmt.Sprintf("Location %s:%s already exists", spec.Type, spec.Target))
-	}
-	loc, err := a.store.CreateLocation(ctx, catalog.Location{Type: spec.Type, Target: spec.Target, Origin: "api"})
-	if errors.Is(err, catalog.ErrAlreadyExists) {
-		return conflict(fmt.Sprintf("Location %s:%s already exists", spec.Type, spec.Target))
-	}
+	res, err := a.locations.Register(ctx, catalog.RegisterRequest{
+		Type: spec.Type, Target: spec.Target,
+		DryRun: c.QueryParam("dryRun") == "true", OnConflict: c.QueryParam("onConflict"),
+		CreatedBy: subjectOf(ctx),
+	})
 	if err != nil {
 		return err
 	}
-	a.refresher.Trigger(loc.ID)
-	return c.JSON(http.StatusCreated, map[string]any{"location": viewOf(loc), "entities": []any{}})
-}
-
-func nonNil(es []*catalog.Entity) []*catalog.Entity {
-	if es == nil {
-		return []*catalog.Entity{}
+	body := map[string]any{"location": viewOf(res.Location), "entities": res.Entities}
+	if c.QueryParam("dryRun") == "true" {
+		body["exists"] = res.Exists
 	}
-	return es
-}
-
-func firstField(errs []catalog.ProcessingError) string {
-	if errs[0].Field != "" {
-		return errs[0].Field
-	}
-	return "target"
+	return c.JSON(http.StatusCreated, body)
 }
 
 type locationItem struct {
@@ -255,19 +202,6 @@ func (a *API) location(ctx context.Context, id string) (catalog.Location, error)
 	return l, err
 }
 
-// changeableLocation reads a location the API may change or remove: one
-// that exists and does not come from configuration.
-func (a *API) changeableLocation(ctx context.Context, id, verb string) (catalog.Location, error) {
-	l, err := a.location(ctx, id)
-	if err != nil {
-		return l, err
-	}
-	if l.Origin == "config" {
-		return l, &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: fmt.Sprintf("location %s comes from configuration; %s it there", id, verb)}
-	}
-	return l, nil
-}
-
 // GET /locations/:id
 func (a *API) getLocation(c echo.Context) error {
 	l, err := a.location(c.Request().Context(), c.Param("id"))
@@ -283,39 +217,18 @@ func (a *API) updateLocation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	id := c.Param("id")
-	l, err := a.changeableLocation(ctx, id, "change")
+	updated, err := a.locations.Update(c.Request().Context(), c.Param("id"), spec.Type, spec.Target)
 	if err != nil {
 		return err
 	}
-	if l.Type == spec.Type && l.Target == spec.Target {
-		return c.JSON(http.StatusOK, viewOf(l))
-	}
-	if err := a.checkLocation(spec); err != nil {
-		return err
-	}
-	updated, err := a.store.UpdateLocation(ctx, catalog.Location{ID: id, Type: spec.Type, Target: spec.Target})
-	if errors.Is(err, catalog.ErrAlreadyExists) {
-		return conflict(fmt.Sprintf("Location %s:%s already exists", spec.Type, spec.Target))
-	}
-	if err != nil {
-		return err
-	}
-	a.refresher.Trigger(id)
 	return c.JSON(http.StatusOK, viewOf(updated))
 }
 
 // DELETE /locations/:id
 func (a *API) deleteLocation(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := a.changeableLocation(c.Request().Context(), id, "remove"); err != nil {
+	if err := a.locations.Delete(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
-	if err := a.store.DeleteLocation(c.Request().Context(), id); err != nil {
-		return err
-	}
-	a.refresher.Trigger(id)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -410,4 +323,12 @@ func sanitizeName(s string) string {
 		out = strings.Trim(out[:63], "-_.")
 	}
 	return out
+}
+
+// subjectOf is the subject of the request's principal ("" when none).
+func subjectOf(ctx context.Context) string {
+	if p := principal.FromContext(ctx); p != nil {
+		return p.Subject
+	}
+	return ""
 }

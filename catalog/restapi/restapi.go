@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pont-dev/pont/internal/audit"
+	"github.com/pont-dev/pont/internal/auth"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/pont-dev/pont/catalog"
@@ -43,13 +46,31 @@ type Refresher interface {
 type API struct {
 	store     catalog.Store
 	processor *catalog.Processor
+	locations *catalog.Locations
 	refresher Refresher
+	policy    *auth.Policy
+	audit     *audit.Log
 	cfg       Config
 	log       *slog.Logger
 }
 
+// Options are what the API needs.
+type Options struct {
+	Store     catalog.Store
+	Processor *catalog.Processor
+	Locations *catalog.Locations
+	Refresher Refresher
+	// Policy authorizes every request; the principal comes from the
+	// request context (internal/auth's middleware puts it there).
+	Policy *auth.Policy
+	Audit  *audit.Log
+	Config Config
+	Log    *slog.Logger
+}
+
 // New returns the API.
-func New(store catalog.Store, processor *catalog.Processor, refresher Refresher, cfg Config, log *slog.Logger) *API {
+func New(o Options) *API {
+	cfg := o.Config
 	if cfg.MaxPageSize <= 0 {
 		cfg.MaxPageSize = 1000
 	}
@@ -59,7 +80,10 @@ func New(store catalog.Store, processor *catalog.Processor, refresher Refresher,
 	if cfg.AllowedLocationTypes == nil {
 		cfg.AllowedLocationTypes = []string{"url"}
 	}
-	return &API{store: store, processor: processor, refresher: refresher, cfg: cfg, log: log}
+	return &API{
+		store: o.Store, processor: o.Processor, locations: o.Locations, refresher: o.Refresher,
+		policy: o.Policy, audit: o.Audit, cfg: cfg, log: o.Log,
+	}
 }
 
 // Register mounts the routes on g (the /api/catalog group).
@@ -796,17 +820,12 @@ func (a *API) validateEntity(c echo.Context) error {
 		Field   string `json:"field,omitempty"`
 	}
 	var out []serialized
-	var list catalog.Errors
-	var fe *catalog.FieldError
-	switch {
-	case errors.As(err, &list):
-		for _, e := range list {
-			out = append(out, serialized{Name: "InputError", Message: e.Field + ": " + e.Reason, Field: e.Field})
+	for _, e := range catalog.Problems(err) {
+		msg := e.Reason
+		if e.Field != "" {
+			msg = e.Field + ": " + e.Reason
 		}
-	case errors.As(err, &fe):
-		out = append(out, serialized{Name: "InputError", Message: fe.Field + ": " + fe.Reason, Field: fe.Field})
-	default:
-		out = append(out, serialized{Name: "InputError", Message: err.Error()})
+		out = append(out, serialized{Name: "InputError", Message: msg, Field: e.Field})
 	}
 	return c.JSON(http.StatusBadRequest, map[string]any{"errors": out})
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/catalog/entstore"
 	"github.com/pont-dev/pont/catalog/restapi"
+	"github.com/pont-dev/pont/internal/audit"
+	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/server"
@@ -30,16 +32,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting pont", "version", version, "database", cfg.Database.Driver, "addr", cfg.Server.Addr)
-	if cfg.Server.AllowNonLoopback {
-		log.Warn("server.allowNonLoopback is set: Pont has no sign-in yet, so anyone who can reach this address can read and change the catalog")
-	} else {
-		log.Warn("sign-in is not configured: serving loopback only; anyone on this machine can use the API")
-	}
 	app, err := openApp(ctx, cfg, log, cfg.Database.MigrateOnStart == nil || *cfg.Database.MigrateOnStart)
 	if err != nil {
 		return err
 	}
 	defer app.close()
+	authn, err := auth.New(ctx, auth.Options{
+		Config: cfg, DB: app.db, Catalog: app.store, Policy: app.policy, Audit: app.audit,
+		Logger: log.With("component", "auth"),
+	})
+	if err != nil {
+		return err
+	}
+	if !authn.Enabled() && cfg.Server.AllowNonLoopback {
+		log.Warn("server.allowNonLoopback is set without sign-in: Pont still answers loopback callers only; set auth.oidc.issuer to serve others")
+	}
 
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
@@ -50,7 +57,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		RequestTimeout: cfg.Server.RequestTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		ShutdownTimeout: cfg.Server.ShutdownTimeout,
 		Ready:           func(ctx context.Context) error { return app.db.SQL.PingContext(ctx) },
-	}, log, app.catalogMount())
+		Authenticate:    authn.Middleware(),
+	}, log, app.catalogMount(), app.graphMount(authn), authn)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.runner.Run(gctx) })
@@ -73,6 +81,9 @@ type app struct {
 	store     *entstore.Store
 	processor *catalog.Processor
 	runner    *catalog.Runner
+	locations *catalog.Locations
+	policy    *auth.Policy
+	audit     *audit.Log
 }
 
 // openApp opens and (optionally) migrates the database, then builds the
@@ -116,7 +127,13 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		Rules:           cfg.Catalog.Rules,
 		Limits:          cfg.CatalogLimits(),
 	}, log.With("component", "catalog"))
-	a := &app{cfg: cfg, log: log, db: db, store: store, processor: processor, runner: catalog.NewRunner(processor)}
+	runner := catalog.NewRunner(processor)
+	a := &app{
+		cfg: cfg, log: log, db: db, store: store, processor: processor, runner: runner,
+		locations: catalog.NewLocations(store, processor, runner.Trigger, cfg.Catalog.API.AllowedLocationTypes),
+		policy:    auth.NewPolicy(cfg.Auth.Policy),
+		audit:     audit.New(db.Ent, log.With("component", "audit")),
+	}
 	if err := a.syncConfiguredLocations(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -177,11 +194,16 @@ func (a *app) syncConfiguredLocations(ctx context.Context) error {
 
 // catalogMount is the Backstage-compatible API, mounted at /api/catalog.
 func (a *app) catalogMount() server.Mount {
-	api := restapi.New(a.store, a.processor, a.runner, restapi.Config{
-		AllowedLocationTypes: a.cfg.Catalog.API.AllowedLocationTypes,
-		MaxPageSize:          a.cfg.Catalog.API.MaxPageSize,
-		DefaultPageSize:      a.cfg.Catalog.API.DefaultPageSize,
-	}, a.log.With("component", "catalog-api"))
+	api := restapi.New(restapi.Options{
+		Store: a.store, Processor: a.processor, Locations: a.locations, Refresher: a.runner,
+		Policy: a.policy, Audit: a.audit,
+		Config: restapi.Config{
+			AllowedLocationTypes: a.cfg.Catalog.API.AllowedLocationTypes,
+			MaxPageSize:          a.cfg.Catalog.API.MaxPageSize,
+			DefaultPageSize:      a.cfg.Catalog.API.DefaultPageSize,
+		},
+		Log: a.log.With("component", "catalog-api"),
+	})
 	return catalogMount{api}
 }
 

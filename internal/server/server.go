@@ -29,6 +29,9 @@ type Config struct {
 	// Ready reports whether the server can take traffic (database
 	// reachable); /readyz answers 503 with its error otherwise.
 	Ready func(ctx context.Context) error
+	// Authenticate runs on every request after the built-in middleware
+	// (internal/auth's: it puts the principal in the request context).
+	Authenticate echo.MiddlewareFunc
 }
 
 // Mount adds routes to the server; APIs implement it.
@@ -77,6 +80,9 @@ func New(cfg Config, log *slog.Logger, mounts ...Mount) *Server {
 	e.Use(s.limitBody)
 	e.Use(s.timeout)
 	e.Use(securityHeaders)
+	if cfg.Authenticate != nil {
+		e.Use(cfg.Authenticate)
+	}
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
@@ -211,9 +217,17 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// timeout bounds the work of a handler through its context.
+// timeout bounds the work of a handler through its context. A WebSocket
+// upgrade (GraphQL subscriptions) lives as long as the client stays, so its
+// connection drops the server's read and write deadlines instead.
 func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if strings.EqualFold(c.Request().Header.Get("Upgrade"), "websocket") {
+			rc := http.NewResponseController(c.Response().Writer)
+			_ = rc.SetReadDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
+			return next(c)
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))

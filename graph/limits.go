@@ -1,0 +1,155 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// listGuess is what a list field without a page size is taken to hold
+// when a query's cost is estimated: a component's APIs, a group's members.
+const listGuess = 10
+
+// weighted gives fields their cost for the complexity limit: a field
+// costs 1 plus its selection, and a list costs its selection times its
+// page size (first, last) or times listGuess, so that nesting lists
+// multiplies, as it does the work.
+type weighted struct {
+	graphql.ExecutableSchema
+	limits Limits
+}
+
+func (w *weighted) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	if n, ok := w.ExecutableSchema.Complexity(ctx, typeName, field, child, args); ok {
+		return n, true
+	}
+	def := w.Schema().Types[typeName]
+	if def == nil {
+		return 0, false
+	}
+	fd := def.Fields.ForName(field)
+	if fd == nil {
+		return 0, false
+	}
+	size := 0
+	for _, name := range []string{"first", "last"} {
+		if n, ok := args[name].(int); ok && n > size {
+			size = n
+		}
+	}
+	switch {
+	case field == "graph":
+		depth, _ := args["depth"].(int)
+		return 1 + child*max(1, depth)*100, true
+	case size > 0:
+		return 1 + child*size, true
+	case isConnection(fd.Type) || field == "search":
+		return 1 + child*w.limits.defaultPageSize(), true
+	case fd.Type.Elem != nil:
+		return 1 + child*listGuess, true
+	}
+	return 0, false
+}
+
+func isConnection(t *ast.Type) bool {
+	name := t.Name()
+	return len(name) > len("Connection") && name[len(name)-len("Connection"):] == "Connection"
+}
+
+// limitsExtension refuses, before any resolver runs, an operation deeper
+// than MaxDepth, with more than MaxAliases aliases, or costlier than
+// MaxComplexity. Each refusal names its configuration key.
+type limitsExtension struct {
+	es     graphql.ExecutableSchema
+	limits Limits
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = (*limitsExtension)(nil)
+
+func (*limitsExtension) ExtensionName() string                            { return "PontLimits" }
+func (*limitsExtension) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (l *limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Doc.Operations.ForName(oc.OperationName)
+	if op == nil {
+		return nil
+	}
+	if d := depthOf(op.SelectionSet, 0); d > l.limits.MaxDepth {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "graphql.maxDepth", fmt.Sprintf("the query is %d levels deep; graphql.maxDepth allows %d", d, l.limits.MaxDepth))
+	}
+	if n := aliasesOf(op.SelectionSet, 0); n > l.limits.MaxAliases {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "graphql.maxAliases", fmt.Sprintf("the query has %d aliases; graphql.maxAliases allows %d", n, l.limits.MaxAliases))
+	}
+	if c := complexity.Calculate(ctx, l.es, op, oc.Variables); c > l.limits.MaxComplexity {
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "graphql.maxComplexity", fmt.Sprintf("the query costs %d; graphql.maxComplexity allows %d", c, l.limits.MaxComplexity))
+	}
+	return nil
+}
+
+func limitError(code, key, msg string) *gqlerror.Error {
+	err := gqlerror.Errorf("%s", msg)
+	errcode.Set(err, code)
+	err.Extensions["limit"] = key
+	return err
+}
+
+// depthOf is the deepest field nesting of a selection set, fragments
+// included (validation has refused fragment cycles already). It stops
+// counting past 1000 levels.
+func depthOf(set ast.SelectionSet, d int) int {
+	deepest := d
+	if d > 1000 {
+		return d
+	}
+	for _, sel := range set {
+		var n int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) == 0 {
+				n = d + 1
+			} else {
+				n = depthOf(s.SelectionSet, d+1)
+			}
+		case *ast.InlineFragment:
+			n = depthOf(s.SelectionSet, d)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				n = depthOf(s.Definition.SelectionSet, d)
+			}
+		}
+		deepest = max(deepest, n)
+	}
+	return deepest
+}
+
+// aliasesOf counts aliased fields, each fragment counted where it is
+// spread. It stops counting at a million.
+func aliasesOf(set ast.SelectionSet, n int) int {
+	for _, sel := range set {
+		if n > 1_000_000 {
+			return n
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				n++
+			}
+			n = aliasesOf(s.SelectionSet, n)
+		case *ast.InlineFragment:
+			n = aliasesOf(s.SelectionSet, n)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				n = aliasesOf(s.Definition.SelectionSet, n)
+			}
+		}
+	}
+	return n
+}

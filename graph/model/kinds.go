@@ -1,0 +1,223 @@
+package model
+
+import "context"
+
+// Wrap returns the typed view of an entity's kind.
+func Wrap(v *View) Entity {
+	switch v.Row.Kind {
+	case "component":
+		return &Component{v}
+	case "api":
+		return &API{v}
+	case "system":
+		return &System{v}
+	case "domain":
+		return &Domain{v}
+	case "resource":
+		return &Resource{v}
+	case "group":
+		return &Group{v}
+	case "user":
+		return &User{v}
+	case "location":
+		return &Location{v}
+	}
+	return &GenericEntity{v}
+}
+
+func asComponent(v *View) *Component { return &Component{v} }
+func asAPI(v *View) *API             { return &API{v} }
+func asSystem(v *View) *System       { return &System{v} }
+func asDomain(v *View) *Domain       { return &Domain{v} }
+func asResource(v *View) *Resource   { return &Resource{v} }
+func asGroup(v *View) *Group         { return &Group{v} }
+func asUser(v *View) *User           { return &User{v} }
+
+// Component is a piece of software.
+type Component struct{ *View }
+
+// Type is spec.type.
+func (c *Component) Type() *string { return c.SpecType() }
+
+// System is the system the component is part of.
+func (c *Component) System(ctx context.Context) (*System, error) {
+	return relatedOne(ctx, c.View, "partOf", "system", asSystem)
+}
+
+// SubcomponentOf is the component this one is part of.
+func (c *Component) SubcomponentOf(ctx context.Context) (*Component, error) {
+	return relatedOne(ctx, c.View, "partOf", "component", asComponent)
+}
+
+// Subcomponents are the components part of this one.
+func (c *Component) Subcomponents(ctx context.Context) ([]*Component, error) {
+	return related(ctx, c.View, "hasPart", "component", asComponent)
+}
+
+// ProvidesApis are the APIs the component provides.
+func (c *Component) ProvidesApis(ctx context.Context) ([]*API, error) {
+	return related(ctx, c.View, "providesApi", "api", asAPI)
+}
+
+// ConsumesApis are the APIs the component consumes.
+func (c *Component) ConsumesApis(ctx context.Context) ([]*API, error) {
+	return related(ctx, c.View, "consumesApi", "api", asAPI)
+}
+
+// DependsOn are the entities the component depends on.
+func (c *Component) DependsOn(ctx context.Context) ([]Entity, error) { return c.all(ctx, "dependsOn") }
+
+// DependencyOf are the entities depending on the component.
+func (c *Component) DependencyOf(ctx context.Context) ([]Entity, error) {
+	return c.all(ctx, "dependencyOf")
+}
+
+// API is an interface components provide and consume.
+type API struct{ *View }
+
+// Type is spec.type.
+func (a *API) Type() *string { return a.SpecType() }
+
+// Definition is spec.definition.
+func (a *API) Definition() *string { return optional(a.specString("definition")) }
+
+// System is the system the API is part of.
+func (a *API) System(ctx context.Context) (*System, error) {
+	return relatedOne(ctx, a.View, "partOf", "system", asSystem)
+}
+
+// Providers are the components providing the API.
+func (a *API) Providers(ctx context.Context) ([]*Component, error) {
+	return related(ctx, a.View, "apiProvidedBy", "component", asComponent)
+}
+
+// Consumers are the components consuming the API.
+func (a *API) Consumers(ctx context.Context) ([]*Component, error) {
+	return related(ctx, a.View, "apiConsumedBy", "component", asComponent)
+}
+
+// System groups components, APIs and resources.
+type System struct{ *View }
+
+// Type is spec.type.
+func (s *System) Type() *string { return s.SpecType() }
+
+// Domain is the domain the system is part of.
+func (s *System) Domain(ctx context.Context) (*Domain, error) {
+	return relatedOne(ctx, s.View, "partOf", "domain", asDomain)
+}
+
+// Components are the system's components.
+func (s *System) Components(ctx context.Context) ([]*Component, error) {
+	return related(ctx, s.View, "hasPart", "component", asComponent)
+}
+
+// Apis are the system's APIs.
+func (s *System) Apis(ctx context.Context) ([]*API, error) {
+	return related(ctx, s.View, "hasPart", "api", asAPI)
+}
+
+// Resources are the system's resources.
+func (s *System) Resources(ctx context.Context) ([]*Resource, error) {
+	return related(ctx, s.View, "hasPart", "resource", asResource)
+}
+
+// Domain is a business area.
+type Domain struct{ *View }
+
+// Type is spec.type.
+func (d *Domain) Type() *string { return d.SpecType() }
+
+// SubdomainOf is the domain this one is part of.
+func (d *Domain) SubdomainOf(ctx context.Context) (*Domain, error) {
+	return relatedOne(ctx, d.View, "partOf", "domain", asDomain)
+}
+
+// Subdomains are the domains part of this one.
+func (d *Domain) Subdomains(ctx context.Context) ([]*Domain, error) {
+	return related(ctx, d.View, "hasPart", "domain", asDomain)
+}
+
+// Systems are the domain's systems.
+func (d *Domain) Systems(ctx context.Context) ([]*System, error) {
+	return related(ctx, d.View, "hasPart", "system", asSystem)
+}
+
+// Resource is infrastructure a component needs.
+type Resource struct{ *View }
+
+// Type is spec.type.
+func (r *Resource) Type() *string { return r.SpecType() }
+
+// System is the system the resource is part of.
+func (r *Resource) System(ctx context.Context) (*System, error) {
+	return relatedOne(ctx, r.View, "partOf", "system", asSystem)
+}
+
+// DependsOn are the entities the resource depends on.
+func (r *Resource) DependsOn(ctx context.Context) ([]Entity, error) { return r.all(ctx, "dependsOn") }
+
+// DependencyOf are the entities depending on the resource.
+func (r *Resource) DependencyOf(ctx context.Context) ([]Entity, error) {
+	return r.all(ctx, "dependencyOf")
+}
+
+// Group is a team.
+type Group struct{ *View }
+
+// Type is spec.type.
+func (g *Group) Type() *string { return g.SpecType() }
+
+// Parent is the parent group.
+func (g *Group) Parent(ctx context.Context) (*Group, error) {
+	return relatedOne(ctx, g.View, "childOf", "group", asGroup)
+}
+
+// Children are the child groups.
+func (g *Group) Children(ctx context.Context) ([]*Group, error) {
+	return related(ctx, g.View, "parentOf", "group", asGroup)
+}
+
+// Members are the group's users.
+func (g *Group) Members(ctx context.Context) ([]*User, error) {
+	return related(ctx, g.View, "hasMember", "user", asUser)
+}
+
+// OwnedEntities are the entities the group owns.
+func (g *Group) OwnedEntities(ctx context.Context) ([]Entity, error) { return g.all(ctx, "ownerOf") }
+
+// User is a person.
+type User struct{ *View }
+
+// MemberOf are the user's groups.
+func (u *User) MemberOf(ctx context.Context) ([]*Group, error) {
+	return related(ctx, u.View, "memberOf", "group", asGroup)
+}
+
+// OwnedEntities are the entities the user owns.
+func (u *User) OwnedEntities(ctx context.Context) ([]Entity, error) { return u.all(ctx, "ownerOf") }
+
+// Location is a Location entity.
+type Location struct{ *View }
+
+// Type is spec.type.
+func (l *Location) Type() *string { return l.SpecType() }
+
+// Targets are spec.target and spec.targets.
+func (l *Location) Targets() []string {
+	out := []string{}
+	if t := l.specString("target"); t != "" {
+		out = append(out, t)
+	}
+	if ts, ok := l.doc.Spec["targets"].([]any); ok {
+		for _, t := range ts {
+			if s, ok := t.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// GenericEntity is an entity of a kind without its own view.
+type GenericEntity struct{ *View }
