@@ -231,17 +231,17 @@ func TestReturnTo(t *testing.T) {
 func TestSafeReturnTo(t *testing.T) {
 	for in, want := range map[string]string{
 		"/catalog/default/component/x?tab=api#top": "/catalog/default/component/x?tab=api#top",
-		"/":                   "/",
-		"":                    "/",
-		"//evil.com":          "/",
-		"///evil.com":         "/",
-		`/\evil.com`:          "/",
-		`/a\b`:                "/",
-		"https://evil.com":    "/",
-		"javascript:alert(1)": "/",
-		"evil.com":            "/",
-		"/\x00x":              "/",
-		"/a\nSet-Cookie: x=1": "/",
+		"/":                             "/",
+		"":                              "/",
+		"//evil.com":                    "/",
+		"///evil.com":                   "/",
+		`/\evil.com`:                    "/",
+		`/a\b`:                          "/",
+		"https://evil.com":              "/",
+		"javascript:alert(1)":           "/",
+		"evil.com":                      "/",
+		"/\x00x":                        "/",
+		"/a\nSet-Cookie: x=1":           "/",
 		"/" + strings.Repeat("a", 3000): "/",
 	} {
 		if got := safeReturnTo(in); got != want {
