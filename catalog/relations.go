@@ -136,3 +136,18 @@ func refStrings(v any) []string {
 	}
 	return nil
 }
+
+// OwnersOf lists the owner ref keys of a stored entity: the targets of its
+// ownedBy relations (spec.owner), lower-cased.
+func OwnersOf(e *StoredEntity) []string {
+	var owners []string
+	for _, rel := range e.Relations {
+		if rel.Type != "ownedBy" {
+			continue
+		}
+		if ref, err := ParseRef(rel.TargetRef, RefDefaults{Kind: "group", Namespace: "default"}); err == nil {
+			owners = append(owners, ref.Key())
+		}
+	}
+	return owners
+}

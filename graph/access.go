@@ -71,15 +71,7 @@ func (r *Resolver) ownersOf(ctx context.Context, key string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var owners []string
-	for _, rel := range e.Relations {
-		if rel.Type == "ownedBy" {
-			if ref, err := catalog.ParseRef(rel.TargetRef, catalog.RefDefaults{Kind: "group", Namespace: "default"}); err == nil {
-				owners = append(owners, ref.Key())
-			}
-		}
-	}
-	return owners, nil
+	return catalog.OwnersOf(e), nil
 }
 
 // readableKinds narrows requested kinds (nil: all) to those the caller

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/internal/auth"
 )
 
 // apiError is an error with its Backstage name and HTTP status. Field names
@@ -74,6 +75,13 @@ func (a *API) HandleError(err error, c echo.Context) {
 	var ne *catalog.NotAllowedError
 	switch {
 	case errors.As(err, &ae):
+	case isDenied(err):
+		var de *auth.DeniedError
+		errors.As(err, &de)
+		ae = &apiError{Status: http.StatusForbidden, Name: "NotAllowedError", Message: de.Error()}
+		if de.Anonymous {
+			ae.Status, ae.Name = http.StatusUnauthorized, "AuthenticationError"
+		}
 	case errors.As(err, &ce):
 		ae = &apiError{Status: http.StatusConflict, Name: "ConflictError", Message: ce.Message}
 	case errors.As(err, &ne):

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/auth/principal"
 
 	"github.com/labstack/echo/v4"
@@ -56,11 +57,18 @@ func (a *API) createLocation(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := a.authorize(ctx, auth.CreateLocation, auth.Resource{Name: spec.Target}); err != nil {
+		return err
+	}
+	dryRun := c.QueryParam("dryRun") == "true"
 	res, err := a.locations.Register(ctx, catalog.RegisterRequest{
 		Type: spec.Type, Target: spec.Target,
-		DryRun: c.QueryParam("dryRun") == "true", OnConflict: c.QueryParam("onConflict"),
+		DryRun: dryRun, OnConflict: c.QueryParam("onConflict"),
 		CreatedBy: subjectOf(ctx),
 	})
+	if !dryRun {
+		a.record(ctx, auth.CreateLocation, spec.Target, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -217,7 +225,12 @@ func (a *API) updateLocation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	updated, err := a.locations.Update(c.Request().Context(), c.Param("id"), spec.Type, spec.Target)
+	ctx, id := c.Request().Context(), c.Param("id")
+	if err := a.authorizeLocation(ctx, auth.UpdateLocation, id); err != nil {
+		return err
+	}
+	updated, err := a.locations.Update(ctx, id, spec.Type, spec.Target)
+	a.record(ctx, auth.UpdateLocation, id, err)
 	if err != nil {
 		return err
 	}
@@ -226,7 +239,13 @@ func (a *API) updateLocation(c echo.Context) error {
 
 // DELETE /locations/:id
 func (a *API) deleteLocation(c echo.Context) error {
-	if err := a.locations.Delete(c.Request().Context(), c.Param("id")); err != nil {
+	ctx, id := c.Request().Context(), c.Param("id")
+	if err := a.authorizeLocation(ctx, auth.DeleteLocation, id); err != nil {
+		return err
+	}
+	err := a.locations.Delete(ctx, id)
+	a.record(ctx, auth.DeleteLocation, id, err)
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -268,6 +287,9 @@ func (a *API) analyzeLocation(c echo.Context) error {
 		CatalogFilename string       `json:"catalogFilename"`
 	}
 	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	if err := a.authorize(c.Request().Context(), auth.ValidateEntity, auth.Resource{}); err != nil {
 		return err
 	}
 	if body.Location.Type == "" {

@@ -81,14 +81,14 @@ func New(o Options) *API {
 		cfg.AllowedLocationTypes = []string{"url"}
 	}
 	return &API{
-		store: o.Store, processor: o.Processor, locations: o.Locations, refresher: o.Refresher,
+		store: auth.ScopedStore(o.Store), processor: o.Processor, locations: o.Locations, refresher: o.Refresher,
 		policy: o.Policy, audit: o.Audit, cfg: cfg, log: o.Log,
 	}
 }
 
 // Register mounts the routes on g (the /api/catalog group).
 func (a *API) Register(g *echo.Group) {
-	g.Use(refuseNUL)
+	g.Use(refuseNUL, a.requireSignIn)
 	g.GET("/entities", a.getEntities)
 	g.GET("/entities/by-query", a.queryEntities)
 	g.POST("/entities/by-query", a.queryEntitiesByPredicate, requireJSON)
@@ -643,7 +643,15 @@ func (a *API) entityByUID(c echo.Context) error {
 
 // DELETE /entities/by-uid/:uid
 func (a *API) deleteEntityByUID(c echo.Context) error {
-	err := a.store.DeleteEntity(c.Request().Context(), c.Param("uid"))
+	ctx := c.Request().Context()
+	e, err := a.store.EntityByUID(ctx, c.Param("uid"))
+	if err == nil {
+		if err := a.authorizeEntity(ctx, auth.DeleteEntity, e); err != nil {
+			return err
+		}
+		err = a.store.DeleteEntity(ctx, e.UID)
+		a.record(ctx, auth.DeleteEntity, e.Key, err)
+	}
 	if errors.Is(err, catalog.ErrNotFound) {
 		return notFound(fmt.Sprintf("Entity with uid %s not found", c.Param("uid")))
 	}
@@ -779,16 +787,21 @@ func (a *API) refresh(c echo.Context) error {
 	if err != nil {
 		return inputError("entityRef", err.Error())
 	}
-	provider, err := a.store.ProviderOf(c.Request().Context(), ref.Key())
+	ctx := c.Request().Context()
+	e, err := a.store.EntityByKey(ctx, ref.Key())
 	if errors.Is(err, catalog.ErrNotFound) {
 		return notFound(fmt.Sprintf("No entity %s", ref))
 	}
 	if err != nil {
 		return err
 	}
-	if id, ok := strings.CutPrefix(provider, "location:"); ok {
+	if err := a.authorizeEntity(ctx, auth.RefreshEntity, e); err != nil {
+		return err
+	}
+	if id, ok := strings.CutPrefix(e.Provider, "location:"); ok {
 		a.refresher.Trigger(id)
 	}
+	a.record(ctx, auth.RefreshEntity, e.Key, nil)
 	return c.NoContent(http.StatusOK)
 }
 
@@ -799,6 +812,9 @@ func (a *API) validateEntity(c echo.Context) error {
 		Location string          `json:"location"`
 	}
 	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	if err := a.authorize(c.Request().Context(), auth.ValidateEntity, auth.Resource{}); err != nil {
 		return err
 	}
 	if len(body.Entity) == 0 || string(body.Entity) == "null" {
