@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -79,11 +80,13 @@ func (s *Service) identityFrom(tok *oidc.IDToken, kind principal.Kind) (*identit
 		ns = "default"
 	}
 	for _, g := range stringsClaim(all[s.cfg.OIDC.GroupsClaim]) {
-		ref, err := catalog.ParseRef(g, catalog.RefDefaults{Kind: "group", Namespace: ns})
-		if err != nil || !strings.EqualFold(ref.Kind, "group") {
+		// A claimed name is a name in the configured namespace, nothing
+		// more: "other-ns/x" or "group:x/y" would reach outside it.
+		if g == "" || len(g) > 253 || strings.ContainsAny(g, ":/\\") || strings.ContainsFunc(g, unicode.IsSpace) || strings.ContainsFunc(g, unicode.IsControl) {
 			continue
 		}
-		if key := strings.ToLower(ref.Key()); !slices.Contains(id.ClaimGroups, key) && len(id.ClaimGroups) < maxGroups {
+		key := strings.ToLower(catalog.Ref{Kind: "group", Namespace: ns, Name: g}.Key())
+		if !slices.Contains(id.ClaimGroups, key) && len(id.ClaimGroups) < maxGroups {
 			id.ClaimGroups = append(id.ClaimGroups, key)
 		}
 	}
