@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/pont-dev/pont/ent"
 	"github.com/pont-dev/pont/ent/apitoken"
+	"github.com/pont-dev/pont/ent/privacy"
 	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth/principal"
 )
@@ -146,7 +148,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 	if err != nil {
 		ev.Outcome, ev.Reason = audit.Failure, err.Error()
 		s.audit.Record(ctx, ev)
-		if err == ErrTokenNotFound {
+		if errors.Is(err, ErrTokenNotFound) {
 			return err
 		}
 		return fmt.Errorf("revoke API token: %w", err)
@@ -160,7 +162,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 // ErrTokenNotFound for anyone but an admin.
 func (s *Service) Token(ctx context.Context, id string) (*ent.APIToken, error) {
 	tok, err := s.db.APIToken.Get(ctx, id)
-	if ent.IsNotFound(err) {
+	if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
 		return nil, ErrTokenNotFound
 	}
 	if err != nil {

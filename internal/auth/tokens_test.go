@@ -91,6 +91,9 @@ func TestAPITokens(t *testing.T) {
 			if _, err := r.svc.Token(stranger, ro.ID); !errors.Is(err, ErrTokenNotFound) {
 				t.Errorf("someone else's token: %v", err)
 			}
+			if _, err := r.svc.Token(context.Background(), ro.ID); !errors.Is(err, ErrTokenNotFound) {
+				t.Errorf("anonymous reading a token: %v", err)
+			}
 			admin := principal.NewContext(context.Background(), &principal.Principal{Kind: principal.Bearer, Subject: "a|b", Admin: true})
 			if tok, err := r.svc.Token(admin, ro.ID); err != nil || tok.Name != "ci read" {
 				t.Errorf("admin reading a token: %v %v", tok, err)
