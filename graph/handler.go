@@ -142,6 +142,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr // parse, validation and limit errors
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
+		if arg := argumentOf(ctx, out); arg != "" && !isKnown(err) {
+			// A value that did not decode (a forged cursor, a bad enum):
+			// name the argument, keep the decoder's words out.
+			out.Message = arg + ": invalid value"
+			out.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": arg}
+			return out
+		}
 		var denied *auth.DeniedError
 		var fe *catalog.FieldError
 		var re *catalog.ReadError
@@ -184,6 +191,31 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = ext
 		return out
 	}
+}
+
+// argumentOf names the argument an error is about, when its path ends in
+// one of the current field's arguments (gqlgen decodes arguments there).
+func argumentOf(ctx context.Context, e *gqlerror.Error) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || len(e.Path) == 0 {
+		return ""
+	}
+	name, ok := e.Path[len(e.Path)-1].(ast.PathName)
+	if !ok {
+		return ""
+	}
+	if fc.Field.Arguments.ForName(string(name)) != nil {
+		return string(name)
+	}
+	return ""
+}
+
+// isKnown reports errors the presenter describes itself.
+func isKnown(err error) bool {
+	var denied *auth.DeniedError
+	var fe *catalog.FieldError
+	var le *LimitError
+	return errors.As(err, &denied) || errors.As(err, &fe) || errors.As(err, &le)
 }
 
 // userErrorer is implemented by errors meant for the caller (token input

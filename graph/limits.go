@@ -13,7 +13,7 @@ import (
 
 // listGuess is what a list field without a page size is taken to hold
 // when a query's cost is estimated: a component's APIs, a group's members.
-const listGuess = 10
+const listGuess = 5
 
 // weighted gives fields their cost for the complexity limit: a field
 // costs 1 plus its selection, and a list costs its selection times its
@@ -74,7 +74,7 @@ var _ interface {
 	graphql.OperationContextMutator
 } = (*limitsExtension)(nil)
 
-func (*limitsExtension) ExtensionName() string                            { return "PontLimits" }
+func (*limitsExtension) ExtensionName() string                          { return "PontLimits" }
 func (*limitsExtension) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (l *limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
