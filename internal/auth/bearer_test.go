@@ -126,11 +126,6 @@ func TestBearerJWT(t *testing.T) {
 		t.Errorf("token for a configured audience: %d", status)
 	}
 
-	// Wrong issuer in a token Dex did sign is caught by go-oidc's issuer
-	// check; here: a Pont configured for another issuer path refuses at
-	// discovery, so only the claim check remains, covered by the forged
-	// tokens above.
-
 	// An unknown kid refetches the JWKS at most once per interval.
 	k := r.svc.keys
 	k.mu.Lock()
