@@ -21,9 +21,11 @@ build:
 test: test-deps check-generated vet
 	PONT_REQUIRE_DOCKER=1 $(GO) test -race -count=1 -timeout 30m ./...
 
-## test-deps: Docker engine, the local PostgreSQL image, Node for the client check
+## test-deps: Docker engine, the local PostgreSQL image, Node for the client
+## check, and Dex (the OIDC provider of the sign-in tests), built and cached
 test-deps:
 	deploy/testenv/setup.sh
+	deploy/testenv/dex.sh >/dev/null
 
 ## check-generated: generated code must match its sources
 check-generated:

@@ -51,16 +51,28 @@ func (b *syncBuffer) String() string {
 // configuration (YAML) and returns its base URL; it stops with the test.
 func startServe(t *testing.T, configYAML string) string {
 	t.Helper()
+	base, _ := startServeLogged(t, freeAddr(t), configYAML)
+	return base
+}
+
+// freeAddr is a free loopback host:port.
+func freeAddr(t testing.TB) string {
+	port, err := freeport.Loopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+// startServeLogged is startServe on a given address, also returning the
+// server's log (for tests that read what was logged).
+func startServeLogged(t *testing.T, addr, configYAML string) (string, *syncBuffer) {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "pont.yaml")
 	if err := os.WriteFile(cfgPath, []byte(configYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freeport.Loopback()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
@@ -90,7 +102,7 @@ func startServe(t *testing.T, configYAML string) string {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return base
+	return base, logs
 }
 
 // waitFor polls cond until it holds or the timeout passes.
