@@ -121,8 +121,10 @@ type GraphQL struct {
 type Server struct {
 	// Addr is the listen address. Default 127.0.0.1:7007.
 	Addr string `yaml:"addr"`
-	// AllowNonLoopback lets serve bind an address other than loopback.
-	// Until sign-in exists Pont has no authentication, so this is off.
+	// AllowNonLoopback lets serve bind an address other than loopback
+	// while sign-in is off (auth.oidc.issuer empty). Pont then still
+	// answers loopback callers only; this is for containers whose port is
+	// forwarded from the host's loopback.
 	AllowNonLoopback bool `yaml:"allowNonLoopback"`
 	// ReadTimeout bounds reading a request. Default 30s.
 	ReadTimeout time.Duration `yaml:"readTimeout"`
