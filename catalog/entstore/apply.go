@@ -106,7 +106,7 @@ func (s *Store) analyze(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	// Best effort: the data is committed, only the plans are at stake.
 	if s.pg {
-		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE entities, relations, search, search_nulls")
+		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE entities, relations, search, search_nulls, entity_text")
 		return
 	}
 	// (SQLite's planner does well without statistics here; ANALYZE of a

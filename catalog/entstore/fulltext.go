@@ -32,6 +32,9 @@ const (
 	// maxTextTotal caps the exact count of hits: past it Total is
 	// maxTextTotal and TotalCapped is set ("10000+").
 	maxTextTotal = 10000
+	// rankWindow is how many hits a search ranks; past it they come in
+	// catalog order (see SearchText).
+	rankWindow = 1000
 	// defaultTextLimit and maxTextLimit bound a page.
 	defaultTextLimit = 20
 	maxTextLimit     = 500
@@ -236,10 +239,11 @@ func decodeTextCursor(s string) (textCursor, error) {
 // textSQL is the SQL of one search: hits is a subquery of (seq, score)
 // over the hits the kinds allow, better scores first under order.
 type textSQL struct {
-	hits  string
-	args  []any
-	desc  bool // PostgreSQL's ts_rank grows with relevance; bm25 shrinks
-	match string
+	hits     string
+	unranked string // hits without a score: seq only, same args
+	args     []any
+	desc     bool // PostgreSQL's ts_rank grows with relevance; bm25 shrinks
+	match    string
 }
 
 func (s *Store) textHits(terms []string, kinds []string) textSQL {
@@ -255,10 +259,14 @@ func (s *Store) textHits(terms []string, kinds []string) textSQL {
 		}
 		ts.match = strings.Join(quoted, " & ")
 		ts.desc = true
-		ts.hits = "SELECT t.entity_seq AS seq, ts_rank(t.doc, q.q) AS score FROM entity_text t, (SELECT to_tsquery('simple', ?) AS q) q WHERE t.doc @@ q.q"
-		ts.args = []any{ts.match}
+		// The query inline (not a joined subquery), so the planner sees a
+		// constant it can look up in the GIN index.
+		ts.hits = "SELECT t.entity_seq AS seq, ts_rank(t.doc, to_tsquery('simple', ?)) AS score FROM entity_text t WHERE t.doc @@ to_tsquery('simple', ?)"
+		ts.args = []any{ts.match, ts.match}
+		ts.unranked = "SELECT t.entity_seq AS seq FROM entity_text t WHERE ? <> '' AND t.doc @@ to_tsquery('simple', ?)"
 		if kinds != nil {
 			ts.hits += " AND t.kind IN (" + placeholders(len(kinds)) + ")"
+			ts.unranked += " AND t.kind IN (" + placeholders(len(kinds)) + ")"
 			ts.args = append(ts.args, kindArgs...)
 		}
 		return ts
@@ -270,10 +278,12 @@ func (s *Store) textHits(terms []string, kinds []string) textSQL {
 	ts.match = strings.Join(quoted, " AND ")
 	if kinds == nil {
 		ts.hits = "SELECT rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text WHERE entity_text MATCH ?"
+		ts.unranked = "SELECT rowid AS seq FROM entity_text WHERE entity_text MATCH ?"
 		ts.args = []any{ts.match}
 		return ts
 	}
 	ts.hits = "SELECT t.rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")"
+	ts.unranked = "SELECT t.rowid AS seq FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")"
 	ts.args = append([]any{ts.match}, kindArgs...)
 	return ts
 }
@@ -322,19 +332,33 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 	}
 
 	// The page, one more hit than asked to know whether another follows.
-	query := "SELECT " + entityColumns + ", h.score, h.seq FROM (" + ts.hits + ") h JOIN entities e ON e.seq = h.seq"
+	// Order and cut the hits first, then read the page's entities: a
+	// join before the LIMIT would read the body of every hit.
+	// Past rankWindow hits, scoring every hit costs more than the page is
+	// worth: they come in catalog (seq) order, read straight off the
+	// index, with score 0 in the cursor.
+	ranked := !page.TotalCapped && page.Total <= rankWindow
+	inner := "SELECT seq, score FROM (" + ts.hits + ") a"
 	args := append([]any{}, ts.args...)
-	order := "h.score, h.seq"
+	order := "score, seq"
 	cmp := ">"
 	if ts.desc {
-		order, cmp = "h.score DESC, h.seq", "<"
+		order, cmp = "score DESC, seq", "<"
 	}
-	if after != nil {
-		query += " WHERE (h.score " + cmp + " ? OR (h.score = ? AND h.seq > ?))"
+	if !ranked {
+		inner = "SELECT seq, 0.0 AS score FROM (" + ts.unranked + ") a"
+		order = "seq"
+		if after != nil {
+			inner += " WHERE seq > ?"
+			args = append(args, after.seq)
+		}
+	} else if after != nil {
+		inner += " WHERE (score " + cmp + " ? OR (score = ? AND seq > ?))"
 		args = append(args, after.score, after.score, after.seq)
 	}
-	query += " ORDER BY " + order + " LIMIT ?"
+	inner += " ORDER BY " + order + " LIMIT ?"
 	args = append(args, limit+1)
+	query := "SELECT " + entityColumns + ", h.score, h.seq FROM (" + inner + ") h JOIN entities e ON e.seq = h.seq ORDER BY h." + strings.ReplaceAll(order, ", ", ", h.")
 	rows, err := s.query(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, s.textError(err)
