@@ -181,7 +181,9 @@ type Store interface {
 
 // TextQuery is a full-text search. Every word of Text must match a word of
 // the entity's name, title, description or tags, as a prefix ("paym"
-// finds "payments"); results come best match first.
+// finds "payments"); results come best match first. A Text without a word
+// gives an empty page; a query too long for the store, or an After that is
+// not one of its cursors, fails with a *FieldError.
 type TextQuery struct {
 	Text string
 	// Kinds restricts the search to these lower-cased kinds (nil: all).
