@@ -4130,10 +4130,6 @@ input RegisteredLocationWhereInput {
   createdAtLT: Time
   createdAtLTE: Time
 }
-"""
-The builtin Time type
-"""
-scalar Time
 `, BuiltIn: false},
 	{Name: "../entity.graphqls", Input: `# The catalog as GraphQL: one Entity interface with a typed view per kind,
 # relations as typed fields, the neighbourhood graph, full-text search, and
@@ -4143,6 +4139,12 @@ scalar Time
 
 "Any JSON value."
 scalar JSON
+
+# Time is declared here rather than left to entgql, which adds it to
+# ent.graphqls only when no other file has it: declared in one stable
+# place, regeneration does not flip it in and out.
+"An RFC 3339 timestamp."
+scalar Time
 
 "A catalog entity. Each kind has its own type with the fields of its spec and relations."
 interface Entity {
