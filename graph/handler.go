@@ -23,6 +23,7 @@ import (
 	"github.com/pont-dev/pont/ent"
 	"github.com/pont-dev/pont/graph/generated"
 	"github.com/pont-dev/pont/graph/model"
+	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/auth/principal"
 )
@@ -81,6 +82,11 @@ func NewHandler(deps Deps) http.Handler {
 	}
 	srv.Use(&limitsExtension{es: es, limits: deps.Limits})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if principal.FromContext(ctx) == nil {
+			// Every field will refuse (below); the request is audited once.
+			oc := graphql.GetOperationContext(ctx)
+			deps.Audit.Record(ctx, audit.Event{Action: "graphql." + string(oc.Operation.Operation), Target: oc.OperationName, Outcome: audit.Denied, Reason: "not signed in"})
+		}
 		return next(model.WithLoader(ctx, model.NewLoader(deps.Client)))
 	})
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
@@ -92,10 +98,21 @@ func NewHandler(deps Deps) http.Handler {
 		}
 		return next(ctx)
 	})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		res := next(ctx)
+		if res == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The executor gives up silently when the context ends
+			// before it starts; say why.
+			err := gqlerror.Errorf("the query ran longer than graphql.timeout")
+			err.Extensions = map[string]any{"code": "TIMEOUT", "limit": "graphql.timeout"}
+			return &graphql.Response{Errors: gqlerror.List{err}}
+		}
+		return res
+	})
 	srv.SetErrorPresenter(presentError(deps.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		deps.Log.Error("graphql resolver panic", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String())
-		return errors.New("internal system error")
+		return errPanic
 	})
 	timeout := deps.Limits.Timeout
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,6 +197,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			ext["code"], ext["limit"], out.Message = "LIMIT_EXCEEDED", le.Limit, le.Error()
 		case isPrivacyDenial(err):
 			ext["code"], out.Message = "FORBIDDEN", "permission denied"
+		case errors.Is(err, errPanic):
+			ext["code"], out.Message = "INTERNAL", errPanic.Error()
 		case errors.Is(err, context.DeadlineExceeded):
 			ext["code"], ext["limit"], out.Message = "TIMEOUT", "graphql.timeout", "the query ran longer than graphql.timeout"
 		case isUserError(err):
@@ -192,6 +211,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		return out
 	}
 }
+
+// errPanic is what a caller sees of a resolver panic; the panic itself
+// goes to the log.
+var errPanic = errors.New("internal system error")
 
 // argumentOf names the argument an error is about, when its path ends in
 // one of the current field's arguments (gqlgen decodes arguments there).

@@ -11,9 +11,14 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
+func init() {
+	// A refused operation is a 422, as gqlgen's own complexity limit.
+	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
+}
+
 // listGuess is what a list field without a page size is taken to hold
 // when a query's cost is estimated: a component's APIs, a group's members.
-const listGuess = 5
+const listGuess = 10
 
 // weighted gives fields their cost for the complexity limit: a field
 // costs 1 plus its selection, and a list costs its selection times its
@@ -43,6 +48,9 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 		}
 	}
 	switch {
+	case (field == "edges" || field == "nodes") && isConnectionName(typeName):
+		// The connection field counted its page size already.
+		return 1 + child, true
 	case field == "graph":
 		depth, _ := args["depth"].(int)
 		return 1 + child*max(1, depth)*100, true
@@ -56,8 +64,9 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 	return 0, false
 }
 
-func isConnection(t *ast.Type) bool {
-	name := t.Name()
+func isConnection(t *ast.Type) bool { return isConnectionName(t.Name()) }
+
+func isConnectionName(name string) bool {
 	return len(name) > len("Connection") && name[len(name)-len("Connection"):] == "Connection"
 }
 
@@ -93,6 +102,9 @@ func (l *limitsExtension) MutateOperationContext(ctx context.Context, oc *graphq
 	}
 	return nil
 }
+
+// A refused operation is answered 422, as parse and validation errors are.
+func init() { errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol) }
 
 func limitError(code, key, msg string) *gqlerror.Error {
 	err := gqlerror.Errorf("%s", msg)

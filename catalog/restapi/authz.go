@@ -17,8 +17,10 @@ import (
 // authorized one by one (authorize).
 func (a *API) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if principal.FromContext(c.Request().Context()) == nil {
-			return &auth.DeniedError{Permission: auth.ReadEntity, Reason: "not signed in", Anonymous: true}
+		if ctx := c.Request().Context(); principal.FromContext(ctx) == nil {
+			err := &auth.DeniedError{Permission: auth.ReadEntity, Reason: "not signed in", Anonymous: true}
+			a.audit.Record(ctx, audit.Event{Action: "catalog.api", Target: c.Request().Method + " " + c.Path(), Outcome: audit.Denied, Reason: err.Reason})
+			return err
 		}
 		return next(c)
 	}
