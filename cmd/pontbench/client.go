@@ -453,49 +453,91 @@ func (a *api) waitConverged(ctx context.Context, m *manifest, extra []string, ge
 	}
 }
 
-// latencies times count sequential GETs of paths (cycled), after warm
-// GETs that are not counted. check validates each body (outside the timing).
-func (a *api) latencies(ctx context.Context, warm, paths []string, check func(path string, body []byte) error) ([]time.Duration, error) {
-	get := func(path string) (time.Duration, []byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
+// request is one request of a timed phase: a GET of Path, or a POST of
+// Body (JSON) to Path.
+type request struct {
+	Method string
+	Path   string
+	Body   []byte
+	// Label names the request in errors and checks (the GraphQL
+	// variables, say); Path when empty.
+	Label string
+}
+
+func (q request) String() string {
+	if q.Label != "" {
+		return q.Method + " " + q.Path + " " + q.Label
+	}
+	return q.Method + " " + q.Path
+}
+
+func getRequests(paths []string) []request {
+	out := make([]request, len(paths))
+	for i, p := range paths {
+		out[i] = request{Method: http.MethodGet, Path: p}
+	}
+	return out
+}
+
+// timeRequests sends warm then timed requests sequentially on the
+// client's keep-alive connection and returns the time of each timed one:
+// from sending the request to the last byte of the body. Every answer must
+// be 200 and pass check (called outside the timing, warm answers
+// included).
+func (a *api) timeRequests(ctx context.Context, warm, timed []request, check func(q request, body []byte) error) ([]time.Duration, error) {
+	send := func(q request) (time.Duration, []byte, error) {
+		var rd io.Reader
+		if q.Body != nil {
+			rd = bytes.NewReader(q.Body)
+		}
+		req, err := http.NewRequestWithContext(ctx, q.Method, a.base+q.Path, rd)
 		if err != nil {
 			return 0, nil, err
+		}
+		if q.Body != nil {
+			req.Header.Set("Content-Type", "application/json")
 		}
 		t := time.Now()
 		resp, err := a.hc.Do(req)
 		if err != nil {
-			return 0, nil, fmt.Errorf("GET %s: %w", path, err)
+			return 0, nil, fmt.Errorf("%s: %w", q, err)
 		}
 		body, err := io.ReadAll(resp.Body)
 		d := time.Since(t)
 		resp.Body.Close()
 		if err != nil {
-			return 0, nil, fmt.Errorf("GET %s: %w", path, err)
+			return 0, nil, fmt.Errorf("%s: %w", q, err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			return 0, nil, &statusError{"GET", path, resp.StatusCode, body}
+			return 0, nil, &statusError{q.Method, strings.TrimSpace(q.Path + " " + q.Label), resp.StatusCode, body}
 		}
 		return d, body, nil
 	}
-	for _, p := range warm {
-		if _, body, err := get(p); err != nil {
+	for _, q := range warm {
+		if _, body, err := send(q); err != nil {
 			return nil, err
-		} else if err := check(p, body); err != nil {
+		} else if err := check(q, body); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]time.Duration, 0, len(paths))
-	for _, p := range paths {
-		d, body, err := get(p)
+	out := make([]time.Duration, 0, len(timed))
+	for _, q := range timed {
+		d, body, err := send(q)
 		if err != nil {
 			return nil, err
 		}
-		if err := check(p, body); err != nil {
+		if err := check(q, body); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// latencies times sequential GETs of paths after warm GETs that are not
+// counted (timeRequests). check validates each body.
+func (a *api) latencies(ctx context.Context, warm, paths []string, check func(path string, body []byte) error) ([]time.Duration, error) {
+	return a.timeRequests(ctx, getRequests(warm), getRequests(paths), func(q request, body []byte) error { return check(q.Path, body) })
 }
 
 // stats are latency percentiles.

@@ -39,20 +39,23 @@ func (r *report) run(n int, db string) *runResult {
 	return nil
 }
 
-// baseline is Backstage's figure from issue 3 (catalog-backend 4.0.5 on
-// PostgreSQL 15, same machine kind).
+// baseline is Backstage's figures: Ingest to ByName from issue 3
+// (catalog-backend 4.0.5 on PostgreSQL 15, same machine kind); Graph and
+// Search from issue 4 (p50 in ms against Backstage's REST API on the same
+// 50 000-entity catalog; empty when the issue quotes none).
 type baseline struct {
 	N                         int
 	Ingest, RSS, List, ByName string
+	Graph, GraphTrips, Search string
 }
 
 var baselines = []baseline{
-	{1000, "7.6", "308", "—", "—"},
-	{10000, "51.5", "414", "7.3", "0.80"},
-	{50000, "250", "840", "24.7", "0.76"},
+	{1000, "7.6", "308", "—", "—", "", "", ""},
+	{10000, "51.5", "414", "7.3", "0.80", "", "", ""},
+	{50000, "250", "840", "24.7", "0.76", "26", "4", "27.6"},
 }
 
-// targetN is the size the targets of issue 3 apply to.
+// targetN is the size the targets of issues 3 and 4 apply to.
 const targetN = 50000
 
 type targetRow struct {
@@ -64,7 +67,7 @@ type targetCell struct {
 	Limit, Value, Met string
 }
 
-// Targets compares the runs at targetN with issue 3's targets.
+// Targets compares the runs at targetN with the targets of issues 3 and 4.
 func (r *report) Targets() []targetRow {
 	type target struct {
 		what  string
@@ -84,6 +87,9 @@ func (r *report) Targets() []targetRow {
 		{"List p50", fixed(3), "ms", func(x *runResult) float64 { return ms(x.List.P50) }},
 		{"By-name p50", fixed(0.3), "ms", func(x *runResult) float64 { return ms(x.ByName.P50) }},
 		{"Touched file visible (max of 5)", fixed(1), "s", func(x *runResult) float64 { return x.TouchMax().Seconds() }},
+		{"GraphQL list p50 (issue 4)", fixed(5), "ms", func(x *runResult) float64 { return ms(x.GQL.List.P50) }},
+		{"GraphQL graph depth 3 p50 (issue 4)", fixed(10), "ms", func(x *runResult) float64 { return ms(x.GQL.Graph.P50) }},
+		{"GraphQL search p50, by component name (issue 4)", fixed(3), "ms", func(x *runResult) float64 { return ms(x.GQL.Search.P50) }},
 	}
 	var rows []targetRow
 	for _, t := range targets {
@@ -94,7 +100,7 @@ func (r *report) Targets() []targetRow {
 			switch {
 			case x == nil:
 				cell.Value, cell.Met = "not run", "—"
-			case x.Failed():
+			case x.Failed() || x.GQL == nil:
 				cell.Value, cell.Met = "run failed", "missed"
 			default:
 				v := t.value(x)
@@ -143,6 +149,18 @@ func (r *report) Failures() []string {
 	return out
 }
 
+// AnyTruncated tells whether a graph answer of any run was truncated.
+func (r *report) AnyTruncated() bool {
+	for _, x := range r.Runs {
+		if x.GQL != nil && x.GQL.Truncated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *report) CommonWords() []string { return gqlCommonWords }
+
 func (r *report) Partial() bool {
 	if len(r.DBs) != 2 || len(r.Sizes) != len(baselines) {
 		return true
@@ -172,6 +190,14 @@ func (r *report) RunsOf(n int) []*runResult {
 		}
 	}
 	return out
+}
+
+// GraphQLBaseline is the baseline at N with issue 4's figures, or nil.
+func (r *report) GraphQLBaseline(n int) *baseline {
+	if b := r.Baseline(n); b != nil && b.Graph != "" {
+		return b
+	}
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -221,6 +247,7 @@ var funcs = template.FuncMap{
 	"s":       secs,
 	"ms":      millis,
 	"mib":     mib,
+	"f0":      func(v float64) string { return trim(round(v)) },
 	"bmib":    func(b int64) string { return trim(round(float64(b) / (1 << 20))) },
 	"minutes": func(d time.Duration) string { return trim(round(d.Minutes())) },
 	"lines": func(s string) string { // a multi-line error as an indented block in a list item
@@ -234,7 +261,7 @@ var reportTemplate = template.Must(template.New("benchmarks.md").Funcs(funcs).Pa
 cmd/pontbench/report.go, not this file. -->
 
 Pont's catalog on the synthetic catalogs of issue 3, beside Backstage's
-figures from the issue, measured with ` + "`{{.Command}}`" + `.
+figures from issues 3 and 4, measured with ` + "`{{.Command}}`" + `.
 {{- if .Partial}} **Partial run** (sizes {{range $i, $n := .Sizes}}{{if $i}}, {{end}}{{num $n}}{{end}}; {{range $i, $d := .DBs}}{{if $i}} and {{end}}{{db $d}}{{end}}): ` + "`make bench`" + ` measures 1 000, 10 000 and 50 000 entities on SQLite and PostgreSQL.{{end}}
 
 - Machine: {{.Machine.Nproc}} cores (` + "`nproc`" + `){{if .Machine.CPU}}, {{.Machine.CPU}}{{end}}, {{.Machine.MemTotal}} memory, {{.Machine.Kernel}}
@@ -288,7 +315,67 @@ How each figure is taken, for every N and database, each on a fresh ` + "`bin/po
   with a new ` + "`metadata.description`" + ` for their first Component; seconds until
   ` + "`GET /entities/by-name`" + ` serves it, polled every 5 ms.
 
-## Targets of issue 3 at N = {{num 50000}}
+## GraphQL (issue 4)
+
+| N | Database | List p50 / p95 / p99 (ms) | Graph depth 3 p50 / p95 / p99 (ms) | Graph nodes, mean (min–max); edges, mean | Search by name p50 / p95 / p99 (ms) | Search hits (totalCount), mean | Search for a common word p50 / p95 / p99 (ms) | Its hits (totalCount) |
+|---:|---|---:|---:|---:|---:|---:|---:|---|
+{{- range $n := .Sizes}}
+{{- range $r := $.RunsOf $n}}
+{{- if or $r.Failed (not $r.GQL)}}
+| {{num $n}} | {{db $r.DB}} | **failed** (see below) | | | | | | |
+{{- else}}
+{{- with $r.GQL}}
+| {{num $n}} | {{db $r.DB}} | {{ms .List.P50}} / {{ms .List.P95}} / {{ms .List.P99}} | {{ms .Graph.P50}} / {{ms .Graph.P95}} / {{ms .Graph.P99}} | {{f0 .NodesMean}} ({{num .NodesMin}}–{{num .NodesMax}}){{if .Truncated}}, **truncated {{.Truncated}}×**{{end}}; {{f0 .EdgesMean}} | {{ms .Search.P50}} / {{ms .Search.P95}} / {{ms .Search.P99}} | {{f0 .SearchTotalMean}} | {{ms .Common.P50}} / {{ms .Common.P95}} / {{ms .Common.P99}} | {{.Words}} |
+{{- end}}
+{{- end}}
+{{- end}}
+{{- with $.GraphQLBaseline $n}}
+| {{num $n}} | *Backstage's REST API (issue 4's figures, p50 only)* | — | *{{.Graph}}* ({{.GraphTrips}} round trips) | — | *{{.Search}}* (substring scan) | — | — | — |
+{{- end}}
+{{- end}}
+
+How it was measured, in the same run and on the same ` + "`pont serve`" + ` process as the REST figures,
+right after by-name and before the touch phase: each query is a
+` + "`POST /api/graphql`" + ` with ` + "`{\"query\": …, \"variables\": …}`" + `, 200 timed requests after 20
+uncounted warm-up ones, sequential, on one keep-alive connection, with no credentials (the bench's
+pont has no OIDC configured, so a loopback caller is the local admin); client-side time to the last
+byte of the body; nearest-rank percentiles. Every answer, warm-up included, must be HTTP 200 without
+` + "`errors`" + ` and have the expected shape, checked outside the timing:
+
+- **List**: 50 edges, each a Component with a ` + "`ref`" + `, an ` + "`owner`" + ` and a ` + "`system`" + ` with their ` + "`ref`" + `, and a ` + "`providesApis`" + ` list:
+
+  ` + "```graphql" + `
+  ` + gqlListQuery + `
+  ` + "```" + `
+- **Graph depth 3**: ` + "`$ref`" + ` cycles over 200 components spread evenly through the generator's
+  manifest (` + "`component:default/NAME`" + `; the warm-up uses 20 others). The root must be the first
+  node, no node served twice, every edge between served nodes. The node and edge counts are the
+  means over the timed answers; ` + "`truncated`" + ` is asked for only to see whether the walk hit the node
+  cap (` + "`graph.DefaultLimits().MaxGraphNodes`" + `, 5 000; ` + "`graphql.maxGraphDepth`" + ` is 4):
+  {{if .AnyTruncated}}it did (see the table){{else}}it never did{{end}}.
+
+  ` + "```graphql" + `
+  ` + gqlGraphQuery + `
+  ` + "```" + `
+- **Search by name**: ` + "`$q`" + ` is the name of one of the same 200 components (such as ` + "`svc-000123`" + `),
+  which must be among the hits served; the hits column is the mean ` + "`totalCount`" + `. The target of
+  issue 4 applies to this row.
+- **Search for a common word**: ` + "`$q`" + ` cycles over the six languages the generator writes into every
+  Component's description and tags ({{range $i, $w := .CommonWords}}{{if $i}}, {{end}}` + "`{{$w}}`" + `{{end}}): thousands of
+  hits at N = {{num 50000}}, ranked, counted and the first 20 served; the column lists each word's
+  ` + "`totalCount`" + `. Both searches send:
+
+  ` + "```graphql" + `
+  ` + gqlSearchQuery + `
+  ` + "```" + `
+
+Backstage's figures are those quoted in issue 4, measured on the same 50 000-entity catalog
+against Backstage's REST API, which has no single request for either: a depth-3 neighbourhood
+takes 4 round trips (26 ms p50 in all), a search is a substring scan (27.6 ms p50; the issue
+does not say for which words, so it is shown beside the search by name). Backstage has no GraphQL
+list to compare: its REST list is in the table above.
+
+## Targets of issues 3 and 4 at N = {{num 50000}}
 
 | Target |{{range .DBs}} {{db .}}: limit | measured | |{{end}}
 |---|{{range .DBs}}---|---:|---|{{end}}
@@ -318,13 +405,14 @@ Wall time per phase of each run, from the driver's side (the driver runs on the 
 ` + "`totalItems`" + ` first read N + 2; the ingest figure adds the verifications after it. The
 database size is the SQLite file with its WAL, or ` + "`pg_database_size`" + `.
 
-| N | Database | Copy catalog (s) | Start to ready (s) | POST (ms) | Count reached N + 2 (s) | Verifications × last (s) | pont CPU to converge (s) | List phase (s) | By-name phase (s) | Touches, in order (s) | Stop (s) | Database size (MiB) | Run (s) | Load average at start |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|
+| N | Database | Copy catalog (s) | Start to ready (s) | POST (ms) | Count reached N + 2 (s) | Verifications × last (s) | pont CPU to converge (s) | List phase (s) | By-name phase (s) | GraphQL phase (s) | Touches, in order (s) | Stop (s) | Database size (MiB) | Run (s) | Load average at start |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|
 {{- range .Runs}}
 {{- if .Conv}}
-| {{num .N}} | {{db .DB}} | {{s .Copy}} | {{s .StartReady}} | {{ms .Post}} | {{s .Conv.CountReached}} | {{.Conv.Verifications}} × {{if .Conv.Last}}{{s .Conv.Last.Took}}{{end}} | {{s .IngestCPU}} | {{s .ListPhase}} | {{s .ByNamePhase}} | {{range $i, $t := .Touches}}{{if $i}}, {{end}}{{s $t.Visible}}{{end}} | {{s .Stop}} | {{bmib .DBBytes}} | {{s .Wall}} | {{.Load}} |
+| {{num .N}} | {{db .DB}} | {{s .Copy}} | {{s .StartReady}} | {{ms .Post}} | {{s .Conv.CountReached}} | {{.Conv.Verifications}} × {{if .Conv.Last}}{{s .Conv.Last.Took}}{{end}} | {{s .IngestCPU}} | {{s .ListPhase}} | {{s .ByNamePhase}} | {{if .GQL}}{{s .GQL.Phase}}{{else}}—{{end}} | {{range $i, $t := .Touches}}{{if $i}}, {{end}}{{s $t.Visible}}{{end}} | {{s .Stop}} | {{bmib .DBBytes}} | {{s .Wall}} | {{.Load}} |
 {{- end}}
 {{- end}}
+
 ## Why the ingest targets are missed (profile)
 
 Profiled with ` + "`pont ingest --cpuprofile cpu.prof --config bench.yaml DIR/location.yaml`" + `

@@ -43,6 +43,7 @@ type runResult struct {
 	List, ByName           stats
 	Floor                  stats // GET /healthz: the HTTP round trip alone
 	ListPhase, ByNamePhase time.Duration
+	GQL                    *gqlResult // the GraphQL phase (issue 4)
 	Touches                []touchResult
 	TouchPhase             time.Duration
 
@@ -303,6 +304,22 @@ func (b *bench) measure(ctx context.Context, db string, m *manifest) *runResult 
 	r.ByNamePhase, r.ByName = time.Since(t), percentiles(nameDs)
 	r.noteSkew("by-name", nameDs)
 
+	// GraphQL: list, graph depth 3, search by name and for common words.
+	r.GQL, err = measureGraphQL(ctx, c, m)
+	if err != nil {
+		return failf("GraphQL latencies: %v", err)
+	}
+	r.noteSkew("GraphQL list", r.GQL.ds.list)
+	r.noteSkew("GraphQL graph", r.GQL.ds.graph)
+	r.noteSkew("GraphQL search by name", r.GQL.ds.search)
+	r.noteSkew("GraphQL search for common words", r.GQL.ds.common)
+	if r.GQL.Truncated > 0 {
+		r.notef("graph(depth: %d) answered truncated: true for %d of %d components (the node cap)", gqlGraphDepth, r.GQL.Truncated, timedRequests)
+	}
+	b.logf("  graphql: list %s, graph depth %d %s (nodes mean %.0f, %d–%d), search %s (totalCount mean %.1f), common words %s (%s)",
+		pctl(r.GQL.List), gqlGraphDepth, pctl(r.GQL.Graph), r.GQL.NodesMean, r.GQL.NodesMin, r.GQL.NodesMax,
+		pctl(r.GQL.Search), r.GQL.SearchTotalMean, pctl(r.GQL.Common), r.GQL.Words())
+
 	// Touch a file, five times.
 	t = time.Now()
 	r.Touches, err = touchFiles(ctx, c, catDir)
@@ -350,6 +367,11 @@ func (r *runResult) noteSkew(what string, ds []time.Duration) {
 	first, last := percentiles(ds[:q]), percentiles(ds[len(ds)-q:])
 	r.notef("%s latencies are skewed (p50 %s ms, p95 %s ms): the median of the first %d timed requests is %s ms, of the last %d %s ms",
 		what, millis(st.P50), millis(st.P95), q, millis(first.P50), q, millis(last.P50))
+}
+
+// pctl is p50/p95/p99 in ms, for the log.
+func pctl(st stats) string {
+	return fmt.Sprintf("%s/%s/%s ms", millis(st.P50), millis(st.P95), millis(st.P99))
 }
 
 func repeat(s string, n int) []string {
