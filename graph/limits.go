@@ -103,9 +103,6 @@ func (l *limitsExtension) MutateOperationContext(ctx context.Context, oc *graphq
 	return nil
 }
 
-// A refused operation is answered 422, as parse and validation errors are.
-func init() { errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol) }
-
 func limitError(code, key, msg string) *gqlerror.Error {
 	err := gqlerror.Errorf("%s", msg)
 	errcode.Set(err, code)
