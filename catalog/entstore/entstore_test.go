@@ -1,8 +1,6 @@
 package entstore_test
 
 import (
-	"context"
-	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -10,6 +8,7 @@ import (
 	"github.com/pont-dev/pont/catalog/entstore"
 	"github.com/pont-dev/pont/catalog/storetest"
 	"github.com/pont-dev/pont/internal/database"
+	"github.com/pont-dev/pont/internal/testutil/dbtest"
 	"github.com/pont-dev/pont/internal/testutil/pgtest"
 )
 
@@ -17,16 +16,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func open(t *testing.T, cfg database.Config) catalog.Store {
 	t.Helper()
-	ctx := context.Background()
-	db, err := database.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	return entstore.New(db)
+	return entstore.New(dbtest.Open(t, cfg))
 }
 
 func TestConformanceSQLite(t *testing.T) {

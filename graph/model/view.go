@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/ent"
 )
 
@@ -30,36 +31,16 @@ func ViewOf(e Entity) *View { return e.base() }
 // API ...) embed it and add their kind's relations.
 type View struct {
 	Row   *ent.Entity
-	doc   document
+	doc   catalog.Entity
 	batch *batch
 }
 
-// document is the part of the stored descriptor that views read.
-type document struct {
-	APIVersion string         `json:"apiVersion"`
-	Kind       string         `json:"kind"`
-	Metadata   metadata       `json:"metadata"`
-	Spec       map[string]any `json:"spec"`
-	raw        map[string]any
-}
-
-type metadata struct {
-	Name        string         `json:"name"`
-	Namespace   string         `json:"namespace"`
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	Labels      map[string]any `json:"labels"`
-	Annotations map[string]any `json:"annotations"`
-	Tags        []string       `json:"tags"`
-	Links       []*EntityLink  `json:"links"`
-}
-
-// EntityLink is one of metadata.links.
+// EntityLink is one of metadata.links, with absent parts null.
 type EntityLink struct {
-	URL   string  `json:"url"`
-	Title *string `json:"title"`
-	Icon  *string `json:"icon"`
-	Type  *string `json:"type"`
+	URL   string
+	Title *string
+	Icon  *string
+	Type  *string
 }
 
 func newView(row *ent.Entity, b *batch) *View {
@@ -141,10 +122,11 @@ func (v *View) Tags() []string {
 
 // Links is metadata.links.
 func (v *View) Links() []*EntityLink {
-	if v.doc.Metadata.Links == nil {
-		return []*EntityLink{}
+	out := make([]*EntityLink, len(v.doc.Metadata.Links))
+	for i, l := range v.doc.Metadata.Links {
+		out[i] = &EntityLink{URL: l.URL, Title: optional(l.Title), Icon: optional(l.Icon), Type: optional(l.Type)}
 	}
-	return v.doc.Metadata.Links
+	return out
 }
 
 // Spec is the spec as stored.
@@ -316,9 +298,9 @@ func optional(s string) *string {
 	return &s
 }
 
-func orEmpty(m map[string]any) any {
+func orEmpty(m map[string]string) any {
 	if m == nil {
-		return map[string]any{}
+		return map[string]string{}
 	}
 	return m
 }

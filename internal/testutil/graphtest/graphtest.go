@@ -25,7 +25,7 @@ import (
 	"github.com/pont-dev/pont/internal/auth/principal"
 	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/internal/database"
-	"github.com/pont-dev/pont/internal/testutil/pgtest"
+	"github.com/pont-dev/pont/internal/testutil/dbtest"
 )
 
 // Env is a migrated database holding a generated catalog.
@@ -45,15 +45,7 @@ type Env struct {
 
 // Dialects lists the databases every test runs on: SQLite always,
 // PostgreSQL unless -short.
-func Dialects(t testing.TB) map[string]database.Config {
-	out := map[string]database.Config{
-		"sqlite": {Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "pont.db"), MaxOpenConns: 4},
-	}
-	if !testing.Short() {
-		out["postgres"] = database.Config{Driver: "postgres", DSN: pgtest.DSN(t), MaxOpenConns: 4}
-	}
-	return out
-}
+func Dialects(t testing.TB) map[string]database.Config { return dbtest.Configs(t) }
 
 // Options shape the generated catalog and policy.
 type Options struct {
@@ -67,14 +59,7 @@ type Options struct {
 func New(t testing.TB, cfg database.Config, o Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := database.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t, cfg)
 	env := &Env{DB: db, Dir: t.TempDir()}
 	WriteCatalog(t, env.Dir, o.Teams, o.ComponentsPerTeam)
 	reader, err := catalog.NewReader(catalog.ReaderConfig{FileRoots: []string{env.Dir}, MaxBytes: 16 << 20})
