@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -240,6 +241,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []string
 	size, err := r.pageSize(first, nil)
 	if err != nil {
 		return nil, err
+	}
+	if len(facets) > maxFacets {
+		return nil, &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("at most %d facets", maxFacets)}
 	}
 	q := catalog.TextQuery{Text: query, Kinds: readableKinds(p, kinds), Limit: size, Facets: facets}
 	if after != nil {

@@ -25,6 +25,9 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s (%s is %d)", e.Message, e.Limit, e.Value)
 }
 
+// maxFacets caps the facets one search may count.
+const maxFacets = 10
+
 func (l Limits) defaultPageSize() int { return min(20, l.MaxPageSize) }
 
 // checkPage refuses first/last beyond graphql.maxPageSize.
