@@ -82,6 +82,13 @@ func NewHandler(deps Deps) http.Handler {
 	}
 	srv.Use(&limitsExtension{es: es, limits: deps.Limits})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		if deps.Limits.Timeout > 0 && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
+			return withTimeout(ctx, deps.Limits.Timeout, next)
+		}
+		return next(ctx)
+	})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if principal.FromContext(ctx) == nil {
 			// Every field will refuse (below); the request is audited once.
 			oc := graphql.GetOperationContext(ctx)
@@ -98,31 +105,36 @@ func NewHandler(deps Deps) http.Handler {
 		}
 		return next(ctx)
 	})
-	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		res := next(ctx)
-		if res == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// The executor gives up silently when the context ends
-			// before it starts; say why.
-			err := gqlerror.Errorf("the query ran longer than graphql.timeout")
-			err.Extensions = map[string]any{"code": "TIMEOUT", "limit": "graphql.timeout"}
-			return &graphql.Response{Errors: gqlerror.List{err}}
-		}
-		return res
-	})
 	srv.SetErrorPresenter(presentError(deps.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		deps.Log.Error("graphql resolver panic", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String())
 		return errPanic
 	})
-	timeout := deps.Limits.Timeout
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if timeout > 0 && r.Header.Get("Upgrade") == "" {
-			ctx, cancel := context.WithTimeout(r.Context(), timeout)
-			defer cancel()
-			r = r.WithContext(ctx)
+	return srv
+}
+
+// withTimeout runs a query or mutation under graphql.timeout (a
+// subscription lives as long as its client). When the time is up before
+// the executor even starts, it answers nothing; this says why instead.
+func withTimeout(ctx context.Context, d time.Duration, next graphql.OperationHandler) graphql.ResponseHandler {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	h := next(ctx)
+	done := false
+	return func(rctx context.Context) *graphql.Response {
+		if done {
+			return nil
 		}
-		srv.ServeHTTP(w, r)
-	})
+		res := h(rctx)
+		if res == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err := gqlerror.Errorf("the query ran longer than graphql.timeout")
+			err.Extensions = map[string]any{"code": "TIMEOUT", "limit": "graphql.timeout"}
+			res = &graphql.Response{Errors: gqlerror.List{err}}
+		}
+		// A query or mutation answers once: the next call ends it.
+		done = true
+		cancel()
+		return res
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -43,7 +44,7 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 	}
 	size := 0
 	for _, name := range []string{"first", "last"} {
-		if n, ok := args[name].(int); ok && n > size {
+		if n, ok := intArg(args[name]); ok && n > size {
 			size = n
 		}
 	}
@@ -52,7 +53,7 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 		// The connection field counted its page size already.
 		return 1 + child, true
 	case field == "graph":
-		depth, _ := args["depth"].(int)
+		depth, _ := intArg(args["depth"])
 		return 1 + child*max(1, depth)*100, true
 	case size > 0:
 		return 1 + child*size, true
@@ -60,6 +61,22 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 		return 1 + child*w.limits.defaultPageSize(), true
 	case fd.Type.Elem != nil:
 		return 1 + child*listGuess, true
+	}
+	return 0, false
+}
+
+// intArg reads an integer argument as the parser or the variables give it.
+func intArg(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
 	}
 	return 0, false
 }

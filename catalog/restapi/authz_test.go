@@ -511,6 +511,17 @@ func TestRESTHiddenKinds(t *testing.T) {
 			if len(all) != 4 {
 				t.Errorf("GET /entities: %d entities, want 4 components", len(all))
 			}
+			// Relations to hidden kinds are left out too: their refs would
+			// name what the caller may not see.
+			for _, path := range []string{"/api/catalog/entities", "/api/catalog/entities/by-name/component/default/svc-0-0"} {
+				body := string(get(stranger, path).Body)
+				if !strings.Contains(body, `"relations":[`) || strings.Contains(body, "group:default/team-0") || strings.Contains(body, "system:default/") {
+					t.Errorf("GET %s shows relations to hidden kinds: %.300s", path, body)
+				}
+			}
+			if body := string(get(admin, "/api/catalog/entities/by-name/component/default/svc-0-0").Body); !strings.Contains(body, `"targetRef":"group:default/team-0"`) {
+				t.Errorf("the admin does not see the ownedBy relation: %.300s", body)
+			}
 
 			for _, res := range []restResponse{
 				get(stranger, "/api/catalog/entities/by-query?limit=100"),

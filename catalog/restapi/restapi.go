@@ -71,6 +71,9 @@ type Options struct {
 // New returns the API.
 func New(o Options) *API {
 	cfg := o.Config
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	if cfg.MaxPageSize <= 0 {
 		cfg.MaxPageSize = 1000
 	}

@@ -40,9 +40,22 @@ func denied() error {
 	return &DeniedError{Permission: ReadEntity, Reason: "not signed in", Anonymous: true}
 }
 
+// readable reports whether the caller may read e, and leaves out of its
+// relations those to kinds the caller may not read (their refs would
+// reveal what it may not see).
 func readable(ctx context.Context, e *catalog.StoredEntity) bool {
+	p := principal.FromContext(ctx)
 	kind, _, _ := strings.Cut(e.Key, ":")
-	return principal.FromContext(ctx).CanReadKind(kind)
+	if !p.CanReadKind(kind) {
+		return false
+	}
+	if !p.Admin && p.ReadKinds != nil {
+		e.Relations = slices.DeleteFunc(slices.Clone(e.Relations), func(r catalog.Relation) bool {
+			kind, _, ok := strings.Cut(r.TargetRef, ":")
+			return !ok || !p.CanReadKind(kind)
+		})
+	}
+	return true
 }
 
 func (s scopedStore) EntityByKey(ctx context.Context, key string) (*catalog.StoredEntity, error) {
@@ -88,7 +101,13 @@ func (s scopedStore) QueryEntities(ctx context.Context, q catalog.EntityQuery) (
 	if !f.Empty() {
 		q.Filter = catalog.And(q.Filter, f)
 	}
-	return s.Store.QueryEntities(ctx, q)
+	page, err := s.Store.QueryEntities(ctx, q)
+	if page != nil {
+		for _, e := range page.Items {
+			readable(ctx, e)
+		}
+	}
+	return page, err
 }
 
 func (s scopedStore) Facets(ctx context.Context, filter catalog.Filter, facets []string) (map[string][]catalog.FacetCount, error) {
