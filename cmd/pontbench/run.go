@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -174,6 +176,11 @@ func expectedExtras(catDir, generated string) ([]string, error) {
 // measure runs the whole measurement of one N on one database.
 func (b *bench) measure(ctx context.Context, db string, m *manifest) *runResult {
 	r := &runResult{N: m.N, DB: db, Load: loadAvg()}
+	if f := strings.Fields(r.Load); len(f) > 0 {
+		if l, err := strconv.ParseFloat(f[0], 64); err == nil && l > float64(runtime.NumCPU()) {
+			r.notef("the machine was busy when this run began (load average %s on %d cores): other processes competed with pont and the driver for the CPU, so its times are higher than on an idle machine", r.Load, runtime.NumCPU())
+		}
+	}
 	began := time.Now()
 	defer func() { r.Wall = time.Since(began) }()
 	tag := fmt.Sprintf("%s_%d", db, m.N)
