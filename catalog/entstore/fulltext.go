@@ -2,6 +2,7 @@ package entstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -236,15 +237,24 @@ func decodeTextCursor(s string) (textCursor, error) {
 	return c, nil
 }
 
-// textSQL is the SQL of one search: hits is a subquery of (seq, score)
-// over the hits the kinds allow, better scores first under order.
+// textSQL is the SQL of one search. On SQLite, hits is a subquery of
+// (seq, score) over the hits the kinds allow, better scores first under
+// order, and unranked the same hits without a score. On PostgreSQL, with
+// is a WITH list whose CTE hm holds the hits as (entity_seq, doc) (see
+// pgTextHits).
 type textSQL struct {
 	hits     string
 	unranked string // hits without a score: seq only, same args
+	with     string // PostgreSQL: CTEs ending with hm, the hits
 	args     []any
-	desc     bool // PostgreSQL's ts_rank grows with relevance; bm25 shrinks
 	match    string
+	kinds    []any // PostgreSQL: the lower-cased kinds, nil for all
 }
+
+// pgDriveRows bounds the fast path of a query of several words on
+// PostgreSQL: when its rarest-looking word matches at most this many
+// entities, those are checked against the whole query one by one.
+const pgDriveRows = 200
 
 func (s *Store) textHits(terms []string, kinds []string) textSQL {
 	var ts textSQL
@@ -253,23 +263,7 @@ func (s *Store) textHits(terms []string, kinds []string) textSQL {
 		kindArgs[i] = strings.ToLower(k)
 	}
 	if s.pg {
-		quoted := make([]string, len(terms))
-		for i, t := range terms {
-			quoted[i] = "'" + t + "':*"
-		}
-		ts.match = strings.Join(quoted, " & ")
-		ts.desc = true
-		// The query inline (not a joined subquery), so the planner sees a
-		// constant it can look up in the GIN index.
-		ts.hits = "SELECT t.entity_seq AS seq, ts_rank(t.doc, to_tsquery('simple', ?)) AS score FROM entity_text t WHERE t.doc @@ to_tsquery('simple', ?)"
-		ts.args = []any{ts.match, ts.match}
-		ts.unranked = "SELECT t.entity_seq AS seq FROM entity_text t WHERE ? <> '' AND t.doc @@ to_tsquery('simple', ?)"
-		if kinds != nil {
-			ts.hits += " AND t.kind IN (" + placeholders(len(kinds)) + ")"
-			ts.unranked += " AND t.kind IN (" + placeholders(len(kinds)) + ")"
-			ts.args = append(ts.args, kindArgs...)
-		}
-		return ts
+		return pgTextHits(terms, kinds, kindArgs)
 	}
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
@@ -288,6 +282,67 @@ func (s *Store) textHits(terms []string, kinds []string) textSQL {
 	return ts
 }
 
+// pgTextHits builds the CTE hm of the hits on PostgreSQL.
+//
+// The GIN index answers a tsquery by collecting the entities of every
+// word, so a broad prefix costs as much as all its entities even when
+// ANDed with a rare word: "svc-012345" is svc:* (29,000 entities) AND
+// 012345:*. With several words the CTE d therefore first looks up the
+// word most likely to be rare alone (drivingTerm), at most pgDriveRows+1
+// entities of it. When it has no more than pgDriveRows, the hits are
+// those of d that match the whole query (ts_match_vq is @@ without the
+// index), and the index never reads the broad word; otherwise the whole
+// query goes to the index as before. Either way the hits are exact: the
+// choice of word only changes the cost, by at most pgDriveRows rows.
+func pgTextHits(terms []string, kinds []string, kindArgs []any) textSQL {
+	var ts textSQL
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = "'" + t + "':*"
+	}
+	ts.match = strings.Join(quoted, " & ")
+	if kinds != nil {
+		ts.kinds = kindArgs
+	}
+	kindCond := ""
+	if kinds != nil {
+		kindCond = " AND t.kind IN (" + placeholders(len(kinds)) + ")"
+	}
+	if len(terms) == 1 {
+		ts.with = "hm AS NOT MATERIALIZED (SELECT t.entity_seq, t.doc FROM entity_text t WHERE t.doc @@ to_tsquery('simple', ?)" + kindCond + ")"
+		ts.args = append([]any{ts.match}, kindArgs...)
+		return ts
+	}
+	drive := "'" + drivingTerm(terms) + "':*"
+	n := strconv.Itoa(pgDriveRows)
+	ts.with = "d AS MATERIALIZED (SELECT t.entity_seq, t.doc FROM entity_text t WHERE t.doc @@ to_tsquery('simple', ?)" + kindCond + " LIMIT " + strconv.Itoa(pgDriveRows+1) + "), " +
+		"hm AS NOT MATERIALIZED (SELECT d.entity_seq, d.doc FROM d WHERE (SELECT count(*) FROM d) <= " + n + " AND ts_match_vq(d.doc, to_tsquery('simple', ?))" +
+		" UNION ALL SELECT t.entity_seq, t.doc FROM entity_text t WHERE (SELECT count(*) FROM d) > " + n + " AND t.doc @@ to_tsquery('simple', ?)" + kindCond + ")"
+	ts.args = append([]any{drive}, kindArgs...)
+	ts.args = append(ts.args, ts.match, ts.match)
+	ts.args = append(ts.args, kindArgs...)
+	return ts
+}
+
+// drivingTerm guesses the rarest word of a query: the one with the most
+// digits (identifiers, numbers), then the longest. A wrong guess costs at
+// most pgDriveRows rows (see pgTextHits).
+func drivingTerm(terms []string) string {
+	best, bestDigits, bestLen := "", -1, -1
+	for _, t := range terms {
+		digits := 0
+		for _, r := range t {
+			if unicode.IsDigit(r) {
+				digits++
+			}
+		}
+		if n := utf8.RuneCountInString(t); digits > bestDigits || (digits == bestDigits && n > bestLen) {
+			best, bestDigits, bestLen = t, digits, n
+		}
+	}
+	return best
+}
+
 // SearchText is the full-text search: every word of the query must match
 // the start of a word of the entity's name, title, description, tags, kind,
 // spec.type or spec.owner, best matches first (bm25 on SQLite, ts_rank on
@@ -297,6 +352,11 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 	terms, err := textTerms(q.Text)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range q.Facets {
+		if strings.HasPrefix(strings.ToLower(f), "relations.") {
+			return nil, &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("%s: relation facets are not offered by text search", f)}
+		}
 	}
 	var after *textCursor
 	if q.After != "" {
@@ -319,18 +379,95 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 		return page, nil
 	}
 	ts := s.textHits(terms, q.Kinds)
+	if s.pg {
+		err = s.pgTextPage(ctx, ts, after, limit, page)
+	} else {
+		err = s.sqliteTextPage(ctx, ts, after, limit, page)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if page.Total == 0 {
+		return page, nil
+	}
+	if err := s.textFacets(ctx, ts, q.Facets, page); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
 
-	// The total, counted up to the cap.
-	if err := s.queryRow(ctx, s.q("SELECT COUNT(*) FROM ("+ts.hits+" LIMIT ?) c"), append(append([]any{}, ts.args...), maxTextTotal+1)...).Scan(&page.Total); err != nil {
-		return nil, s.textError(err)
+// pgTextPage reads the capped total and the page in one statement: n
+// counts the hits up to the cap, and h takes the page from the ranked
+// hits when there are at most rankWindow of them, in seq order otherwise
+// (each branch is cut off by a one-time filter on n, so only one runs).
+func (s *Store) pgTextPage(ctx context.Context, ts textSQL, after *textCursor, limit int, page *catalog.TextPage) error {
+	args := append([]any{}, ts.args...)
+	ranked := "SELECT seq, score FROM (SELECT hm.entity_seq AS seq, ts_rank(hm.doc, to_tsquery('simple', ?)) AS score FROM hm WHERE (SELECT total FROM n) <= " + strconv.Itoa(rankWindow) + ") a"
+	args = append(args, ts.match)
+	if after != nil {
+		ranked += " WHERE (score < ? OR (score = ? AND seq > ?))"
+		args = append(args, after.score, after.score, after.seq)
+	}
+	ranked += " ORDER BY score DESC, seq LIMIT ?"
+	args = append(args, limit+1)
+	// Past rankWindow, the page walks entity_text in seq order and tests
+	// each row (ts_match_vq is @@ that the GIN index cannot answer): with
+	// more than rankWindow hits in the catalog, a page of limit+1 hits is
+	// found after about limit*50000/rankWindow rows at worst, where the
+	// index would have to fetch and sort every hit. Written this way the
+	// plan stays the same when PostgreSQL switches the prepared statement
+	// to a generic plan, which cannot tell a rare word from a common one.
+	unranked := "SELECT t.entity_seq AS seq, 0::real AS score FROM entity_text t WHERE (SELECT total FROM n) > " + strconv.Itoa(rankWindow)
+	if after != nil {
+		unranked += " AND t.entity_seq > ?"
+		args = append(args, after.seq)
+	}
+	unranked += " AND ts_match_vq(t.doc, to_tsquery('simple', ?))"
+	args = append(args, ts.match)
+	if ts.kinds != nil {
+		unranked += " AND t.kind IN (" + placeholders(len(ts.kinds)) + ")"
+		args = append(args, ts.kinds...)
+	}
+	unranked += " ORDER BY t.entity_seq LIMIT ?"
+	args = append(args, limit+1)
+	query := "WITH " + ts.with +
+		", n AS (SELECT count(*) AS total FROM (SELECT FROM hm LIMIT " + strconv.Itoa(maxTextTotal+1) + ") c)" +
+		", h AS ((" + ranked + ") UNION ALL (" + unranked + "))" +
+		" SELECT (SELECT total FROM n), " + entityColumns + ", h.score, h.seq FROM h JOIN entities e ON e.seq = h.seq ORDER BY h.score DESC, h.seq"
+	rows, err := s.query(ctx, s.q(query), args...)
+	if err != nil {
+		return s.textError(err)
+	}
+	got, err := s.readTextPage(ctx, rows, limit, page, true)
+	if err != nil {
+		return err
+	}
+	if !got && after != nil {
+		// A page past the last hit: the statement gave no row to read the
+		// total from.
+		query := "WITH " + ts.with + " SELECT count(*) FROM (SELECT FROM hm LIMIT " + strconv.Itoa(maxTextTotal+1) + ") c"
+		if err := s.queryRow(ctx, s.q(query), ts.args...).Scan(&page.Total); err != nil {
+			return s.textError(err)
+		}
+	}
+	if page.Total > maxTextTotal {
+		page.Total, page.TotalCapped = maxTextTotal, true
+	}
+	return nil
+}
+
+// sqliteTextPage counts the hits up to the cap, then reads the page.
+// SQLite runs in the process: a second statement costs no round trip.
+func (s *Store) sqliteTextPage(ctx context.Context, ts textSQL, after *textCursor, limit int, page *catalog.TextPage) error {
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM ("+ts.unranked+" LIMIT ?) c", append(append([]any{}, ts.args...), maxTextTotal+1)...).Scan(&page.Total); err != nil {
+		return s.textError(err)
 	}
 	if page.Total > maxTextTotal {
 		page.Total, page.TotalCapped = maxTextTotal, true
 	}
 	if page.Total == 0 {
-		return page, nil
+		return nil
 	}
-
 	// The page, one more hit than asked to know whether another follows.
 	// Order and cut the hits first, then read the page's entities: a
 	// join before the LIMIT would read the body of every hit.
@@ -341,10 +478,6 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 	inner := "SELECT seq, score FROM (" + ts.hits + ") a"
 	args := append([]any{}, ts.args...)
 	order := "score, seq"
-	cmp := ">"
-	if ts.desc {
-		order, cmp = "score DESC, seq", "<"
-	}
 	if !ranked {
 		inner = "SELECT seq, 0.0 AS score FROM (" + ts.unranked + ") a"
 		order = "seq"
@@ -353,28 +486,41 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 			args = append(args, after.seq)
 		}
 	} else if after != nil {
-		inner += " WHERE (score " + cmp + " ? OR (score = ? AND seq > ?))"
+		inner += " WHERE (score > ? OR (score = ? AND seq > ?))"
 		args = append(args, after.score, after.score, after.seq)
 	}
 	inner += " ORDER BY " + order + " LIMIT ?"
 	args = append(args, limit+1)
-	query := "SELECT " + entityColumns + ", h.score, h.seq FROM (" + inner + ") h JOIN entities e ON e.seq = h.seq ORDER BY h." + strings.ReplaceAll(order, ", ", ", h.")
-	rows, err := s.query(ctx, s.q(query), args...)
+	query := "SELECT 0, " + entityColumns + ", h.score, h.seq FROM (" + inner + ") h JOIN entities e ON e.seq = h.seq ORDER BY h." + strings.ReplaceAll(order, ", ", ", h.")
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
-		return nil, s.textError(err)
+		return s.textError(err)
 	}
+	_, err = s.readTextPage(ctx, rows, limit, page, false)
+	return err
+}
+
+// readTextPage reads the rows of a page query: (total, entity columns,
+// score, seq). It reports whether there was a row.
+func (s *Store) readTextPage(ctx context.Context, rows *sql.Rows, limit int, page *catalog.TextPage, withTotal bool) (bool, error) {
 	var withErrors []*catalog.StoredEntity
 	var last textCursor
+	got := false
 	for rows.Next() {
 		var (
 			e         catalog.StoredEntity
 			hasErrors bool
 			at        textCursor
+			total     int
 		)
-		if err := rows.Scan(&e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Parent, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt, &at.score, &at.seq); err != nil {
+		if err := rows.Scan(&total, &e.UID, &e.Key, &e.Etag, &e.Provider, &e.Source, &e.Parent, &e.Body, &e.Orphan, &hasErrors, &e.UpdatedAt, &at.score, &at.seq); err != nil {
 			rows.Close()
-			return nil, err
+			return got, err
 		}
+		if withTotal {
+			page.Total = total
+		}
+		got = true
 		if len(page.Entities) == limit {
 			page.Next = last.encode()
 			break
@@ -387,26 +533,30 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, s.textError(err)
+		return got, s.textError(err)
 	}
-	if err := s.attachErrors(ctx, withErrors); err != nil {
-		return nil, err
-	}
-	if err := s.textFacets(ctx, ts, q.Facets, page); err != nil {
-		return nil, err
-	}
-	return page, nil
+	return got, s.attachErrors(ctx, withErrors)
 }
 
-// textFacets counts the values of each facet over every hit.
+// textFacets counts the values of each facet over the hits that Total
+// counts: every hit, or when TotalCapped, the first maxTextTotal in index
+// order. Each facet joins those hits with the search table, so the cap
+// bounds its cost as it bounds the count's.
 func (s *Store) textFacets(ctx context.Context, ts textSQL, facets []string, page *catalog.TextPage) error {
 	for _, facet := range facets {
 		key := strings.ToLower(facet)
-		if strings.HasPrefix(key, "relations.") {
-			return &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("%s: relation facets are not offered by text search", facet)}
+		// (key, value, entity_seq) is the search table's primary key, so
+		// each value counts an entity once: COUNT(*) is COUNT(DISTINCT).
+		var query string
+		var args []any
+		if s.pg {
+			query = "WITH " + ts.with + " SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(*) FROM (SELECT hm.entity_seq AS seq FROM hm LIMIT " + strconv.Itoa(maxTextTotal) + ") h JOIN search sr ON sr.key = ? AND sr.entity_seq = h.seq GROUP BY v"
+			args = append(append([]any{}, ts.args...), key)
+		} else {
+			query = "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(*) FROM (" + ts.unranked + " LIMIT " + strconv.Itoa(maxTextTotal) + ") h JOIN search sr ON sr.key = ? AND sr.entity_seq = h.seq GROUP BY v"
+			args = append(append([]any{}, ts.args...), key)
 		}
-		query := "SELECT COALESCE(sr.original_value, sr.value) AS v, COUNT(DISTINCT sr.entity_seq) FROM search sr WHERE sr.key = ? AND sr.entity_seq IN (SELECT h.seq FROM (" + ts.hits + ") h) GROUP BY v"
-		rows, err := s.query(ctx, s.q(query), append([]any{key}, ts.args...)...)
+		rows, err := s.query(ctx, s.q(query), args...)
 		if err != nil {
 			return fmt.Errorf("facet %s: %w", facet, err)
 		}

@@ -33,7 +33,10 @@ var benchQueries = []struct{ name, text string }{
 // facet, on a generated catalog ingested into SQLite and PostgreSQL:
 //
 //	cp -r ../shared/bench /tmp/benchgen && (cd /tmp/benchgen && npm ci && node generate.js 50000 /tmp/cat50k)
-//	PONT_BENCH_CATALOG=/tmp/cat50k go test -run '^$' -bench BenchmarkSearchText -benchtime 200x ./catalog/entstore/
+//	PONT_BENCH_CATALOG=/tmp/cat50k PONT_REQUIRE_DOCKER=1 go test -run '^$' -bench BenchmarkSearchText -benchtime 100x ./catalog/entstore/
+//
+// PONT_BENCH_SQLITE (a file) and PONT_BENCH_POSTGRES (a DSN) keep the
+// ingested catalogs between runs.
 //
 // It reports p50 and p99 latencies besides the mean. Without
 // PONT_BENCH_CATALOG it is skipped.
@@ -51,7 +54,13 @@ func BenchmarkSearchText(b *testing.B) {
 				cfg.DSN = keep
 			}
 			if db == "postgres" {
-				cfg = database.Config{Driver: "postgres", DSN: pgtest.DSN(b)}
+				// PONT_BENCH_POSTGRES names a database to search (and to
+				// ingest into, when empty) instead of a fresh one.
+				dsn := os.Getenv("PONT_BENCH_POSTGRES")
+				if dsn == "" {
+					dsn = pgtest.DSN(b)
+				}
+				cfg = database.Config{Driver: "postgres", DSN: dsn}
 			}
 			s := ingestBench(b, cfg, dir)
 			for _, q := range benchQueries {

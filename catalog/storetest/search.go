@@ -186,6 +186,45 @@ func testSearchPages(t *testing.T, s catalog.Store) {
 			t.Fatalf("best hits %v: %s has the word once", order[:9], k)
 		}
 	}
+	// Several words, where one is rare and one common: a store may look up
+	// the rare word first (entstore on PostgreSQL does, below a bound of
+	// 200 entities), but hits, totals and facets stay exact either way.
+	var bulk []*catalog.Prepared
+	for i := range 210 {
+		bulk = append(bulk, prepare(t, described(fmt.Sprintf("item-%04d", i), "", "bulk entity"), "file:/bulk.yaml"))
+	}
+	apply(t, s, full("p2", bulk...))
+	for _, tc := range []struct {
+		text  string
+		kinds []string
+		total int
+	}{
+		{"item 0042", nil, 1},
+		{"0042 bulk", nil, 1},
+		{"item 004", nil, 10},
+		{"bulk 00", nil, 100},          // 100 entities for the rare word
+		{"bulk entity item", nil, 210}, // every word in more than 200
+		{"item 01", nil, 100},
+		{"item 0042", []string{"api"}, 0},
+		{"item 004", []string{"component"}, 10},
+		{"bulk entity", []string{"component", "api"}, 210},
+	} {
+		page := search(t, s, catalog.TextQuery{Text: tc.text, Kinds: tc.kinds, Limit: 500, Facets: []string{"kind"}})
+		if page.Total != tc.total || len(page.Entities) != tc.total || page.TotalCapped {
+			t.Fatalf("%q kinds %v: total %d, %d hits, want %d", tc.text, tc.kinds, page.Total, len(page.Entities), tc.total)
+		}
+		want := []catalog.FacetCount{}
+		if tc.total > 0 {
+			want = []catalog.FacetCount{{Value: "Component", Count: tc.total}}
+		}
+		if !slices.Equal(page.Facets["kind"], want) {
+			t.Fatalf("%q kinds %v: kind facet %+v, want %+v", tc.text, tc.kinds, page.Facets["kind"], want)
+		}
+	}
+	if got := hitKeys(search(t, s, catalog.TextQuery{Text: "item-0042"})); !slices.Equal(got, []string{"component:default/item-0042"}) {
+		t.Fatalf("item-0042: %v", got)
+	}
+
 	// A forged cursor is an input error, not a database error.
 	for _, bad := range []string{"nope", "dDE6eDox", "%%%", strings.Repeat("A", 300)} {
 		_, err := s.SearchText(context.Background(), catalog.TextQuery{Text: "shared", After: bad})
