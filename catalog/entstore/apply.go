@@ -96,7 +96,8 @@ func (s *Store) Apply(ctx context.Context, m *catalog.Mutation) (catalog.ApplyRe
 // analyzeAfter is how many changed entities make the store tidy up after a
 // mutation. PostgreSQL gets fresh planner statistics: right after a large
 // ingest it has none, and reads an entity's relations with a sequential
-// scan of the whole table until autovacuum comes by.
+// scan of the whole table until autovacuum comes by; its full-text index
+// gets its pending entries merged.
 const analyzeAfter = 1000
 
 // On SQLite it also checkpoints the WAL at once: otherwise the next small
@@ -107,6 +108,10 @@ func (s *Store) analyze(ctx context.Context) {
 	// Best effort: the data is committed, only the plans are at stake.
 	if s.pg {
 		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE entities, relations, search, search_nulls, entity_text")
+		// A large write leaves its full-text entries in the GIN index's
+		// pending list, which every search scans until autovacuum merges
+		// it (a minute of 5-30 ms searches after a 50k ingest): merge now.
+		_, _ = s.db.SQL.ExecContext(ctx, "SELECT gin_clean_pending_list('entity_text_doc')")
 		return
 	}
 	// (SQLite's planner does well without statistics here; ANALYZE of a
