@@ -54,7 +54,11 @@ func (r *Resolver) watchEntities(ctx context.Context, kinds, refs []string) (<-c
 						if err != nil || len(views) == 0 {
 							continue
 						}
-						ev.Type, ev.Entity, ev.Ref = model.EntityChangeTypeChanged, model.Wrap(views[0]), views[0].Ref()
+						ref, err := views[0].Ref()
+						if err != nil {
+							continue
+						}
+						ev.Type, ev.Entity, ev.Ref = model.EntityChangeTypeChanged, model.Wrap(views[0]), ref
 					}
 					select {
 					case out <- ev:

@@ -6171,7 +6171,7 @@ func (ec *executionContext) _API_ref(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_API_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6194,7 +6194,7 @@ func (ec *executionContext) _API_kind(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_API_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6263,7 +6263,7 @@ func (ec *executionContext) _API_title(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_API_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6286,7 +6286,7 @@ func (ec *executionContext) _API_description(ctx context.Context, field graphql.
 			return ec.fieldContext_API_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6309,7 +6309,7 @@ func (ec *executionContext) _API_labels(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_API_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -6332,7 +6332,7 @@ func (ec *executionContext) _API_annotations(ctx context.Context, field graphql.
 			return ec.fieldContext_API_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -6355,7 +6355,7 @@ func (ec *executionContext) _API_tags(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_API_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -6378,7 +6378,7 @@ func (ec *executionContext) _API_links(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_API_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -6410,7 +6410,7 @@ func (ec *executionContext) _API_spec(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_API_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -6433,7 +6433,7 @@ func (ec *executionContext) _API_descriptor(ctx context.Context, field graphql.C
 			return ec.fieldContext_API_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -6456,7 +6456,7 @@ func (ec *executionContext) _API_owner(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_API_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -6488,7 +6488,7 @@ func (ec *executionContext) _API_ownerRef(ctx context.Context, field graphql.Col
 			return ec.fieldContext_API_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6512,7 +6512,7 @@ func (ec *executionContext) _API_relations(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -6555,7 +6555,7 @@ func (ec *executionContext) _API_processingErrors(ctx context.Context, field gra
 			return ec.fieldContext_API_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -6679,7 +6679,7 @@ func (ec *executionContext) _API_type(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_API_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6702,7 +6702,7 @@ func (ec *executionContext) _API_lifecycle(ctx context.Context, field graphql.Co
 			return ec.fieldContext_API_lifecycle(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lifecycle(), nil
+			return obj.Lifecycle()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6725,7 +6725,7 @@ func (ec *executionContext) _API_definition(ctx context.Context, field graphql.C
 			return ec.fieldContext_API_definition(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Definition(), nil
+			return obj.Definition()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6748,7 +6748,7 @@ func (ec *executionContext) _API_system(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_API_system(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.System(ctx)
+			return obj.System()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.System) graphql.Marshaler {
@@ -6780,7 +6780,7 @@ func (ec *executionContext) _API_providers(ctx context.Context, field graphql.Co
 			return ec.fieldContext_API_providers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Providers(ctx)
+			return obj.Providers()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Component) graphql.Marshaler {
@@ -6812,7 +6812,7 @@ func (ec *executionContext) _API_consumers(ctx context.Context, field graphql.Co
 			return ec.fieldContext_API_consumers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Consumers(ctx)
+			return obj.Consumers()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Component) graphql.Marshaler {
@@ -7634,7 +7634,7 @@ func (ec *executionContext) _Component_ref(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Component_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7657,7 +7657,7 @@ func (ec *executionContext) _Component_kind(ctx context.Context, field graphql.C
 			return ec.fieldContext_Component_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7726,7 +7726,7 @@ func (ec *executionContext) _Component_title(ctx context.Context, field graphql.
 			return ec.fieldContext_Component_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7749,7 +7749,7 @@ func (ec *executionContext) _Component_description(ctx context.Context, field gr
 			return ec.fieldContext_Component_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7772,7 +7772,7 @@ func (ec *executionContext) _Component_labels(ctx context.Context, field graphql
 			return ec.fieldContext_Component_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -7795,7 +7795,7 @@ func (ec *executionContext) _Component_annotations(ctx context.Context, field gr
 			return ec.fieldContext_Component_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -7818,7 +7818,7 @@ func (ec *executionContext) _Component_tags(ctx context.Context, field graphql.C
 			return ec.fieldContext_Component_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -7841,7 +7841,7 @@ func (ec *executionContext) _Component_links(ctx context.Context, field graphql.
 			return ec.fieldContext_Component_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -7873,7 +7873,7 @@ func (ec *executionContext) _Component_spec(ctx context.Context, field graphql.C
 			return ec.fieldContext_Component_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -7896,7 +7896,7 @@ func (ec *executionContext) _Component_descriptor(ctx context.Context, field gra
 			return ec.fieldContext_Component_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -7919,7 +7919,7 @@ func (ec *executionContext) _Component_owner(ctx context.Context, field graphql.
 			return ec.fieldContext_Component_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -7951,7 +7951,7 @@ func (ec *executionContext) _Component_ownerRef(ctx context.Context, field graph
 			return ec.fieldContext_Component_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7975,7 +7975,7 @@ func (ec *executionContext) _Component_relations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -8018,7 +8018,7 @@ func (ec *executionContext) _Component_processingErrors(ctx context.Context, fie
 			return ec.fieldContext_Component_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -8142,7 +8142,7 @@ func (ec *executionContext) _Component_type(ctx context.Context, field graphql.C
 			return ec.fieldContext_Component_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8165,7 +8165,7 @@ func (ec *executionContext) _Component_lifecycle(ctx context.Context, field grap
 			return ec.fieldContext_Component_lifecycle(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lifecycle(), nil
+			return obj.Lifecycle()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8188,7 +8188,7 @@ func (ec *executionContext) _Component_system(ctx context.Context, field graphql
 			return ec.fieldContext_Component_system(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.System(ctx)
+			return obj.System()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.System) graphql.Marshaler {
@@ -8220,7 +8220,7 @@ func (ec *executionContext) _Component_subcomponentOf(ctx context.Context, field
 			return ec.fieldContext_Component_subcomponentOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.SubcomponentOf(ctx)
+			return obj.SubcomponentOf()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Component) graphql.Marshaler {
@@ -8252,7 +8252,7 @@ func (ec *executionContext) _Component_subcomponents(ctx context.Context, field 
 			return ec.fieldContext_Component_subcomponents(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subcomponents(ctx)
+			return obj.Subcomponents()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Component) graphql.Marshaler {
@@ -8284,7 +8284,7 @@ func (ec *executionContext) _Component_providesApis(ctx context.Context, field g
 			return ec.fieldContext_Component_providesApis(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProvidesApis(ctx)
+			return obj.ProvidesApis()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.API) graphql.Marshaler {
@@ -8316,7 +8316,7 @@ func (ec *executionContext) _Component_consumesApis(ctx context.Context, field g
 			return ec.fieldContext_Component_consumesApis(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ConsumesApis(ctx)
+			return obj.ConsumesApis()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.API) graphql.Marshaler {
@@ -8348,7 +8348,7 @@ func (ec *executionContext) _Component_dependsOn(ctx context.Context, field grap
 			return ec.fieldContext_Component_dependsOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DependsOn(ctx)
+			return obj.DependsOn()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -8380,7 +8380,7 @@ func (ec *executionContext) _Component_dependencyOf(ctx context.Context, field g
 			return ec.fieldContext_Component_dependencyOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DependencyOf(ctx)
+			return obj.DependencyOf()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -8490,7 +8490,7 @@ func (ec *executionContext) _Domain_ref(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Domain_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8513,7 +8513,7 @@ func (ec *executionContext) _Domain_kind(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Domain_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8582,7 +8582,7 @@ func (ec *executionContext) _Domain_title(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Domain_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8605,7 +8605,7 @@ func (ec *executionContext) _Domain_description(ctx context.Context, field graph
 			return ec.fieldContext_Domain_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8628,7 +8628,7 @@ func (ec *executionContext) _Domain_labels(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Domain_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -8651,7 +8651,7 @@ func (ec *executionContext) _Domain_annotations(ctx context.Context, field graph
 			return ec.fieldContext_Domain_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -8674,7 +8674,7 @@ func (ec *executionContext) _Domain_tags(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Domain_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -8697,7 +8697,7 @@ func (ec *executionContext) _Domain_links(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Domain_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -8729,7 +8729,7 @@ func (ec *executionContext) _Domain_spec(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Domain_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -8752,7 +8752,7 @@ func (ec *executionContext) _Domain_descriptor(ctx context.Context, field graphq
 			return ec.fieldContext_Domain_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -8775,7 +8775,7 @@ func (ec *executionContext) _Domain_owner(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Domain_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -8807,7 +8807,7 @@ func (ec *executionContext) _Domain_ownerRef(ctx context.Context, field graphql.
 			return ec.fieldContext_Domain_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8831,7 +8831,7 @@ func (ec *executionContext) _Domain_relations(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -8874,7 +8874,7 @@ func (ec *executionContext) _Domain_processingErrors(ctx context.Context, field 
 			return ec.fieldContext_Domain_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -8998,7 +8998,7 @@ func (ec *executionContext) _Domain_type(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Domain_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9021,7 +9021,7 @@ func (ec *executionContext) _Domain_subdomainOf(ctx context.Context, field graph
 			return ec.fieldContext_Domain_subdomainOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.SubdomainOf(ctx)
+			return obj.SubdomainOf()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Domain) graphql.Marshaler {
@@ -9053,7 +9053,7 @@ func (ec *executionContext) _Domain_subdomains(ctx context.Context, field graphq
 			return ec.fieldContext_Domain_subdomains(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Subdomains(ctx)
+			return obj.Subdomains()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Domain) graphql.Marshaler {
@@ -9085,7 +9085,7 @@ func (ec *executionContext) _Domain_systems(ctx context.Context, field graphql.C
 			return ec.fieldContext_Domain_systems(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Systems(ctx)
+			return obj.Systems()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.System) graphql.Marshaler {
@@ -9695,7 +9695,7 @@ func (ec *executionContext) _GenericEntity_ref(ctx context.Context, field graphq
 			return ec.fieldContext_GenericEntity_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9718,7 +9718,7 @@ func (ec *executionContext) _GenericEntity_kind(ctx context.Context, field graph
 			return ec.fieldContext_GenericEntity_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9787,7 +9787,7 @@ func (ec *executionContext) _GenericEntity_title(ctx context.Context, field grap
 			return ec.fieldContext_GenericEntity_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9810,7 +9810,7 @@ func (ec *executionContext) _GenericEntity_description(ctx context.Context, fiel
 			return ec.fieldContext_GenericEntity_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -9833,7 +9833,7 @@ func (ec *executionContext) _GenericEntity_labels(ctx context.Context, field gra
 			return ec.fieldContext_GenericEntity_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -9856,7 +9856,7 @@ func (ec *executionContext) _GenericEntity_annotations(ctx context.Context, fiel
 			return ec.fieldContext_GenericEntity_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -9879,7 +9879,7 @@ func (ec *executionContext) _GenericEntity_tags(ctx context.Context, field graph
 			return ec.fieldContext_GenericEntity_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -9902,7 +9902,7 @@ func (ec *executionContext) _GenericEntity_links(ctx context.Context, field grap
 			return ec.fieldContext_GenericEntity_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -9934,7 +9934,7 @@ func (ec *executionContext) _GenericEntity_spec(ctx context.Context, field graph
 			return ec.fieldContext_GenericEntity_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -9957,7 +9957,7 @@ func (ec *executionContext) _GenericEntity_descriptor(ctx context.Context, field
 			return ec.fieldContext_GenericEntity_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -9980,7 +9980,7 @@ func (ec *executionContext) _GenericEntity_owner(ctx context.Context, field grap
 			return ec.fieldContext_GenericEntity_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -10012,7 +10012,7 @@ func (ec *executionContext) _GenericEntity_ownerRef(ctx context.Context, field g
 			return ec.fieldContext_GenericEntity_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10036,7 +10036,7 @@ func (ec *executionContext) _GenericEntity_relations(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -10079,7 +10079,7 @@ func (ec *executionContext) _GenericEntity_processingErrors(ctx context.Context,
 			return ec.fieldContext_GenericEntity_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -10295,7 +10295,7 @@ func (ec *executionContext) _Group_ref(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Group_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10318,7 +10318,7 @@ func (ec *executionContext) _Group_kind(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Group_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10387,7 +10387,7 @@ func (ec *executionContext) _Group_title(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Group_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10410,7 +10410,7 @@ func (ec *executionContext) _Group_description(ctx context.Context, field graphq
 			return ec.fieldContext_Group_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10433,7 +10433,7 @@ func (ec *executionContext) _Group_labels(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Group_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -10456,7 +10456,7 @@ func (ec *executionContext) _Group_annotations(ctx context.Context, field graphq
 			return ec.fieldContext_Group_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -10479,7 +10479,7 @@ func (ec *executionContext) _Group_tags(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Group_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -10502,7 +10502,7 @@ func (ec *executionContext) _Group_links(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Group_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -10534,7 +10534,7 @@ func (ec *executionContext) _Group_spec(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Group_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -10557,7 +10557,7 @@ func (ec *executionContext) _Group_descriptor(ctx context.Context, field graphql
 			return ec.fieldContext_Group_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -10580,7 +10580,7 @@ func (ec *executionContext) _Group_owner(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Group_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -10612,7 +10612,7 @@ func (ec *executionContext) _Group_ownerRef(ctx context.Context, field graphql.C
 			return ec.fieldContext_Group_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10636,7 +10636,7 @@ func (ec *executionContext) _Group_relations(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -10679,7 +10679,7 @@ func (ec *executionContext) _Group_processingErrors(ctx context.Context, field g
 			return ec.fieldContext_Group_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -10803,7 +10803,7 @@ func (ec *executionContext) _Group_type(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Group_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10826,7 +10826,7 @@ func (ec *executionContext) _Group_profile(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Group_profile(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Profile(), nil
+			return obj.Profile()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -10849,7 +10849,7 @@ func (ec *executionContext) _Group_parent(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Group_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Parent(ctx)
+			return obj.Parent()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
@@ -10881,7 +10881,7 @@ func (ec *executionContext) _Group_children(ctx context.Context, field graphql.C
 			return ec.fieldContext_Group_children(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Children(ctx)
+			return obj.Children()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Group) graphql.Marshaler {
@@ -10913,7 +10913,7 @@ func (ec *executionContext) _Group_members(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Group_members(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Members(ctx)
+			return obj.Members()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.User) graphql.Marshaler {
@@ -10945,7 +10945,7 @@ func (ec *executionContext) _Group_ownedEntities(ctx context.Context, field grap
 			return ec.fieldContext_Group_ownedEntities(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnedEntities(ctx)
+			return obj.OwnedEntities()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -11000,7 +11000,7 @@ func (ec *executionContext) _Location_ref(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Location_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11023,7 +11023,7 @@ func (ec *executionContext) _Location_kind(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Location_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11092,7 +11092,7 @@ func (ec *executionContext) _Location_title(ctx context.Context, field graphql.C
 			return ec.fieldContext_Location_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11115,7 +11115,7 @@ func (ec *executionContext) _Location_description(ctx context.Context, field gra
 			return ec.fieldContext_Location_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11138,7 +11138,7 @@ func (ec *executionContext) _Location_labels(ctx context.Context, field graphql.
 			return ec.fieldContext_Location_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -11161,7 +11161,7 @@ func (ec *executionContext) _Location_annotations(ctx context.Context, field gra
 			return ec.fieldContext_Location_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -11184,7 +11184,7 @@ func (ec *executionContext) _Location_tags(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Location_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -11207,7 +11207,7 @@ func (ec *executionContext) _Location_links(ctx context.Context, field graphql.C
 			return ec.fieldContext_Location_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -11239,7 +11239,7 @@ func (ec *executionContext) _Location_spec(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Location_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -11262,7 +11262,7 @@ func (ec *executionContext) _Location_descriptor(ctx context.Context, field grap
 			return ec.fieldContext_Location_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -11285,7 +11285,7 @@ func (ec *executionContext) _Location_owner(ctx context.Context, field graphql.C
 			return ec.fieldContext_Location_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -11317,7 +11317,7 @@ func (ec *executionContext) _Location_ownerRef(ctx context.Context, field graphq
 			return ec.fieldContext_Location_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11341,7 +11341,7 @@ func (ec *executionContext) _Location_relations(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -11384,7 +11384,7 @@ func (ec *executionContext) _Location_processingErrors(ctx context.Context, fiel
 			return ec.fieldContext_Location_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -11508,7 +11508,7 @@ func (ec *executionContext) _Location_type(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Location_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11531,7 +11531,7 @@ func (ec *executionContext) _Location_targets(ctx context.Context, field graphql
 			return ec.fieldContext_Location_targets(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Targets(), nil
+			return obj.Targets()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -13027,7 +13027,7 @@ func (ec *executionContext) _Relation_target(ctx context.Context, field graphql.
 			return ec.fieldContext_Relation_target(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Target(ctx)
+			return obj.Target()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -13082,7 +13082,7 @@ func (ec *executionContext) _Resource_ref(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Resource_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13105,7 +13105,7 @@ func (ec *executionContext) _Resource_kind(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Resource_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13174,7 +13174,7 @@ func (ec *executionContext) _Resource_title(ctx context.Context, field graphql.C
 			return ec.fieldContext_Resource_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13197,7 +13197,7 @@ func (ec *executionContext) _Resource_description(ctx context.Context, field gra
 			return ec.fieldContext_Resource_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13220,7 +13220,7 @@ func (ec *executionContext) _Resource_labels(ctx context.Context, field graphql.
 			return ec.fieldContext_Resource_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -13243,7 +13243,7 @@ func (ec *executionContext) _Resource_annotations(ctx context.Context, field gra
 			return ec.fieldContext_Resource_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -13266,7 +13266,7 @@ func (ec *executionContext) _Resource_tags(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Resource_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -13289,7 +13289,7 @@ func (ec *executionContext) _Resource_links(ctx context.Context, field graphql.C
 			return ec.fieldContext_Resource_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -13321,7 +13321,7 @@ func (ec *executionContext) _Resource_spec(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Resource_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -13344,7 +13344,7 @@ func (ec *executionContext) _Resource_descriptor(ctx context.Context, field grap
 			return ec.fieldContext_Resource_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -13367,7 +13367,7 @@ func (ec *executionContext) _Resource_owner(ctx context.Context, field graphql.C
 			return ec.fieldContext_Resource_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -13399,7 +13399,7 @@ func (ec *executionContext) _Resource_ownerRef(ctx context.Context, field graphq
 			return ec.fieldContext_Resource_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13423,7 +13423,7 @@ func (ec *executionContext) _Resource_relations(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -13466,7 +13466,7 @@ func (ec *executionContext) _Resource_processingErrors(ctx context.Context, fiel
 			return ec.fieldContext_Resource_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -13590,7 +13590,7 @@ func (ec *executionContext) _Resource_type(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Resource_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13613,7 +13613,7 @@ func (ec *executionContext) _Resource_system(ctx context.Context, field graphql.
 			return ec.fieldContext_Resource_system(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.System(ctx)
+			return obj.System()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.System) graphql.Marshaler {
@@ -13645,7 +13645,7 @@ func (ec *executionContext) _Resource_dependsOn(ctx context.Context, field graph
 			return ec.fieldContext_Resource_dependsOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DependsOn(ctx)
+			return obj.DependsOn()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -13677,7 +13677,7 @@ func (ec *executionContext) _Resource_dependencyOf(ctx context.Context, field gr
 			return ec.fieldContext_Resource_dependencyOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DependencyOf(ctx)
+			return obj.DependencyOf()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -13909,7 +13909,7 @@ func (ec *executionContext) _System_ref(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_System_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13932,7 +13932,7 @@ func (ec *executionContext) _System_kind(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_System_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14001,7 +14001,7 @@ func (ec *executionContext) _System_title(ctx context.Context, field graphql.Col
 			return ec.fieldContext_System_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14024,7 +14024,7 @@ func (ec *executionContext) _System_description(ctx context.Context, field graph
 			return ec.fieldContext_System_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14047,7 +14047,7 @@ func (ec *executionContext) _System_labels(ctx context.Context, field graphql.Co
 			return ec.fieldContext_System_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14070,7 +14070,7 @@ func (ec *executionContext) _System_annotations(ctx context.Context, field graph
 			return ec.fieldContext_System_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14093,7 +14093,7 @@ func (ec *executionContext) _System_tags(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_System_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -14116,7 +14116,7 @@ func (ec *executionContext) _System_links(ctx context.Context, field graphql.Col
 			return ec.fieldContext_System_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -14148,7 +14148,7 @@ func (ec *executionContext) _System_spec(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_System_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14171,7 +14171,7 @@ func (ec *executionContext) _System_descriptor(ctx context.Context, field graphq
 			return ec.fieldContext_System_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14194,7 +14194,7 @@ func (ec *executionContext) _System_owner(ctx context.Context, field graphql.Col
 			return ec.fieldContext_System_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -14226,7 +14226,7 @@ func (ec *executionContext) _System_ownerRef(ctx context.Context, field graphql.
 			return ec.fieldContext_System_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14250,7 +14250,7 @@ func (ec *executionContext) _System_relations(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -14293,7 +14293,7 @@ func (ec *executionContext) _System_processingErrors(ctx context.Context, field 
 			return ec.fieldContext_System_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -14417,7 +14417,7 @@ func (ec *executionContext) _System_type(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_System_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Type(), nil
+			return obj.Type()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14440,7 +14440,7 @@ func (ec *executionContext) _System_domain(ctx context.Context, field graphql.Co
 			return ec.fieldContext_System_domain(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Domain(ctx)
+			return obj.Domain()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Domain) graphql.Marshaler {
@@ -14472,7 +14472,7 @@ func (ec *executionContext) _System_components(ctx context.Context, field graphq
 			return ec.fieldContext_System_components(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Components(ctx)
+			return obj.Components()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Component) graphql.Marshaler {
@@ -14504,7 +14504,7 @@ func (ec *executionContext) _System_apis(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_System_apis(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Apis(ctx)
+			return obj.Apis()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.API) graphql.Marshaler {
@@ -14536,7 +14536,7 @@ func (ec *executionContext) _System_resources(ctx context.Context, field graphql
 			return ec.fieldContext_System_resources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Resources(ctx)
+			return obj.Resources()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Resource) graphql.Marshaler {
@@ -14591,7 +14591,7 @@ func (ec *executionContext) _User_ref(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_User_ref(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ref(), nil
+			return obj.Ref()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14614,7 +14614,7 @@ func (ec *executionContext) _User_kind(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind(), nil
+			return obj.Kind()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14683,7 +14683,7 @@ func (ec *executionContext) _User_title(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Title(), nil
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14706,7 +14706,7 @@ func (ec *executionContext) _User_description(ctx context.Context, field graphql
 			return ec.fieldContext_User_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description(), nil
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14729,7 +14729,7 @@ func (ec *executionContext) _User_labels(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_User_labels(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Labels(), nil
+			return obj.Labels()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14752,7 +14752,7 @@ func (ec *executionContext) _User_annotations(ctx context.Context, field graphql
 			return ec.fieldContext_User_annotations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Annotations(), nil
+			return obj.Annotations()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14775,7 +14775,7 @@ func (ec *executionContext) _User_tags(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(), nil
+			return obj.Tags()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -14798,7 +14798,7 @@ func (ec *executionContext) _User_links(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_links(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Links(), nil
+			return obj.Links()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EntityLink) graphql.Marshaler {
@@ -14830,7 +14830,7 @@ func (ec *executionContext) _User_spec(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_spec(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Spec(), nil
+			return obj.Spec()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14853,7 +14853,7 @@ func (ec *executionContext) _User_descriptor(ctx context.Context, field graphql.
 			return ec.fieldContext_User_descriptor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Descriptor(ctx)
+			return obj.Descriptor()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -14876,7 +14876,7 @@ func (ec *executionContext) _User_owner(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -14908,7 +14908,7 @@ func (ec *executionContext) _User_ownerRef(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_ownerRef(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnerRef(), nil
+			return obj.OwnerRef()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14932,7 +14932,7 @@ func (ec *executionContext) _User_relations(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Relations(ctx, fc.Args["types"].([]string))
+			return obj.Relations(fc.Args["types"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relation) graphql.Marshaler {
@@ -14975,7 +14975,7 @@ func (ec *executionContext) _User_processingErrors(ctx context.Context, field gr
 			return ec.fieldContext_User_processingErrors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProcessingErrors(ctx)
+			return obj.ProcessingErrors()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
@@ -15099,7 +15099,7 @@ func (ec *executionContext) _User_profile(ctx context.Context, field graphql.Col
 			return ec.fieldContext_User_profile(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Profile(), nil
+			return obj.Profile()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -15122,7 +15122,7 @@ func (ec *executionContext) _User_memberOf(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_memberOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MemberOf(ctx)
+			return obj.MemberOf()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Group) graphql.Marshaler {
@@ -15154,7 +15154,7 @@ func (ec *executionContext) _User_ownedEntities(ctx context.Context, field graph
 			return ec.fieldContext_User_ownedEntities(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OwnedEntities(ctx)
+			return obj.OwnedEntities()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -20245,145 +20245,138 @@ func (ec *executionContext) _API(ctx context.Context, sel ast.SelectionSet, obj 
 		case "id":
 			out.Values[i] = ec._API_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._API_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._API_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._API_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._API_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._API_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._API_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._API_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._API_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._API_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._API_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._API_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._API_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._API_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._API_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._API_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._API_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._API_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lifecycle":
 			out.Values[i] = ec._API_lifecycle(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "definition":
 			out.Values[i] = ec._API_definition(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "system":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_system(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_system(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "providers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_providers(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_providers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "consumers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._API_consumers(ctx, field, obj)
-				})
+			out.Values[i] = ec._API_consumers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20738,164 +20731,153 @@ func (ec *executionContext) _Component(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._Component_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._Component_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Component_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._Component_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Component_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Component_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Component_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._Component_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._Component_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._Component_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._Component_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._Component_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._Component_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._Component_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._Component_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Component_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Component_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Component_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lifecycle":
 			out.Values[i] = ec._Component_lifecycle(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "system":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_system(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_system(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "subcomponentOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_subcomponentOf(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_subcomponentOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "subcomponents":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_subcomponents(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_subcomponents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "providesApis":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_providesApis(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_providesApis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "consumesApis":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_consumesApis(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_consumesApis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "dependsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_dependsOn(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_dependsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "dependencyOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Component_dependencyOf(ctx, field, obj)
-				})
+			out.Values[i] = ec._Component_dependencyOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20965,135 +20947,128 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Domain_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._Domain_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Domain_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._Domain_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Domain_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Domain_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Domain_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._Domain_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._Domain_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._Domain_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._Domain_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._Domain_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._Domain_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._Domain_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._Domain_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Domain_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Domain_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Domain_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "subdomainOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_subdomainOf(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_subdomainOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "subdomains":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_subdomains(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_subdomains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "systems":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Domain_systems(ctx, field, obj)
-				})
+			out.Values[i] = ec._Domain_systems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21426,111 +21401,107 @@ func (ec *executionContext) _GenericEntity(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._GenericEntity_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._GenericEntity_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._GenericEntity_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._GenericEntity_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._GenericEntity_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._GenericEntity_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._GenericEntity_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._GenericEntity_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._GenericEntity_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._GenericEntity_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._GenericEntity_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._GenericEntity_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._GenericEntity_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._GenericEntity_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._GenericEntity_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._GenericEntity_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._GenericEntity_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._GenericEntity_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._GenericEntity_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._GenericEntity_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._GenericEntity_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._GenericEntity_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._GenericEntity_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._GenericEntity_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._GenericEntity_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21606,146 +21577,138 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Group_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._Group_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Group_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._Group_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Group_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Group_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Group_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._Group_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._Group_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._Group_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._Group_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._Group_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._Group_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._Group_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._Group_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Group_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Group_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Group_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "profile":
 			out.Values[i] = ec._Group_profile(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_parent(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "children":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_children(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_children(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "members":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_members(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ownedEntities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_ownedEntities(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_ownedEntities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21777,121 +21740,117 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Location_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._Location_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Location_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._Location_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Location_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Location_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Location_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._Location_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._Location_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._Location_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._Location_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._Location_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._Location_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._Location_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._Location_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Location_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Location_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Location_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "targets":
 			out.Values[i] = ec._Location_targets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22409,19 +22368,18 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 		case "type":
 			out.Values[i] = ec._Relation_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "targetRef":
 			out.Values[i] = ec._Relation_targetRef(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "target":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relation_target(ctx, field, obj)
-				})
+			out.Values[i] = ec._Relation_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22453,135 +22411,128 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Resource_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._Resource_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Resource_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._Resource_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Resource_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Resource_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Resource_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._Resource_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._Resource_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._Resource_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._Resource_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._Resource_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._Resource_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._Resource_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._Resource_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Resource_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Resource_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Resource_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "system":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_system(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_system(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "dependsOn":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_dependsOn(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_dependsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "dependencyOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Resource_dependencyOf(ctx, field, obj)
-				})
+			out.Values[i] = ec._Resource_dependencyOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22686,141 +22637,133 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._System_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._System_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._System_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._System_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._System_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._System_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._System_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._System_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._System_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._System_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._System_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._System_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._System_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._System_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._System_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._System_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._System_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._System_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "domain":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_domain(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_domain(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "components":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_components(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "apis":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_apis(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_apis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "resources":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._System_resources(ctx, field, obj)
-				})
+			out.Values[i] = ec._System_resources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22852,129 +22795,123 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ref":
 			out.Values[i] = ec._User_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._User_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "namespace":
 			out.Values[i] = ec._User_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._User_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._User_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "labels":
 			out.Values[i] = ec._User_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "annotations":
 			out.Values[i] = ec._User_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tags":
 			out.Values[i] = ec._User_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "links":
 			out.Values[i] = ec._User_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spec":
 			out.Values[i] = ec._User_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "descriptor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_descriptor(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_descriptor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerRef":
 			out.Values[i] = ec._User_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_relations(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "processingErrors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_processingErrors(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_processingErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orphan":
 			out.Values[i] = ec._User_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._User_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "profile":
 			out.Values[i] = ec._User_profile(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "memberOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_memberOf(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_memberOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ownedEntities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_ownedEntities(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_ownedEntities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -1,7 +1,5 @@
 package model
 
-import "context"
-
 // Wrap returns the typed view of an entity's kind.
 func Wrap(v *View) Entity {
 	switch v.Row.Kind {
@@ -37,186 +35,190 @@ func asUser(v *View) *User           { return &User{v} }
 type Component struct{ *View }
 
 // Type is spec.type.
-func (c *Component) Type() *string { return c.SpecType() }
+func (c *Component) Type() (*string, error) { return c.SpecType() }
 
 // System is the system the component is part of.
-func (c *Component) System(ctx context.Context) (*System, error) {
-	return relatedOne(ctx, c.View, "partOf", "system", asSystem)
+func (c *Component) System() (*System, error) {
+	return relatedOne(c.View, "partOf", "system", asSystem)
 }
 
 // SubcomponentOf is the component this one is part of.
-func (c *Component) SubcomponentOf(ctx context.Context) (*Component, error) {
-	return relatedOne(ctx, c.View, "partOf", "component", asComponent)
+func (c *Component) SubcomponentOf() (*Component, error) {
+	return relatedOne(c.View, "partOf", "component", asComponent)
 }
 
 // Subcomponents are the components part of this one.
-func (c *Component) Subcomponents(ctx context.Context) ([]*Component, error) {
-	return related(ctx, c.View, "hasPart", "component", asComponent)
+func (c *Component) Subcomponents() ([]*Component, error) {
+	return related(c.View, "hasPart", "component", asComponent)
 }
 
 // ProvidesApis are the APIs the component provides.
-func (c *Component) ProvidesApis(ctx context.Context) ([]*API, error) {
-	return related(ctx, c.View, "providesApi", "api", asAPI)
+func (c *Component) ProvidesApis() ([]*API, error) {
+	return related(c.View, "providesApi", "api", asAPI)
 }
 
 // ConsumesApis are the APIs the component consumes.
-func (c *Component) ConsumesApis(ctx context.Context) ([]*API, error) {
-	return related(ctx, c.View, "consumesApi", "api", asAPI)
+func (c *Component) ConsumesApis() ([]*API, error) {
+	return related(c.View, "consumesApi", "api", asAPI)
 }
 
 // DependsOn are the entities the component depends on.
-func (c *Component) DependsOn(ctx context.Context) ([]Entity, error) { return c.all(ctx, "dependsOn") }
+func (c *Component) DependsOn() ([]Entity, error) { return c.all("dependsOn") }
 
 // DependencyOf are the entities depending on the component.
-func (c *Component) DependencyOf(ctx context.Context) ([]Entity, error) {
-	return c.all(ctx, "dependencyOf")
+func (c *Component) DependencyOf() ([]Entity, error) {
+	return c.all("dependencyOf")
 }
 
 // API is an interface components provide and consume.
 type API struct{ *View }
 
 // Type is spec.type.
-func (a *API) Type() *string { return a.SpecType() }
+func (a *API) Type() (*string, error) { return a.SpecType() }
 
 // Definition is spec.definition.
-func (a *API) Definition() *string { return optional(a.specString("definition")) }
+func (a *API) Definition() (*string, error) { return a.specField("definition") }
 
 // System is the system the API is part of.
-func (a *API) System(ctx context.Context) (*System, error) {
-	return relatedOne(ctx, a.View, "partOf", "system", asSystem)
+func (a *API) System() (*System, error) {
+	return relatedOne(a.View, "partOf", "system", asSystem)
 }
 
 // Providers are the components providing the API.
-func (a *API) Providers(ctx context.Context) ([]*Component, error) {
-	return related(ctx, a.View, "apiProvidedBy", "component", asComponent)
+func (a *API) Providers() ([]*Component, error) {
+	return related(a.View, "apiProvidedBy", "component", asComponent)
 }
 
 // Consumers are the components consuming the API.
-func (a *API) Consumers(ctx context.Context) ([]*Component, error) {
-	return related(ctx, a.View, "apiConsumedBy", "component", asComponent)
+func (a *API) Consumers() ([]*Component, error) {
+	return related(a.View, "apiConsumedBy", "component", asComponent)
 }
 
 // System groups components, APIs and resources.
 type System struct{ *View }
 
 // Type is spec.type.
-func (s *System) Type() *string { return s.SpecType() }
+func (s *System) Type() (*string, error) { return s.SpecType() }
 
 // Domain is the domain the system is part of.
-func (s *System) Domain(ctx context.Context) (*Domain, error) {
-	return relatedOne(ctx, s.View, "partOf", "domain", asDomain)
+func (s *System) Domain() (*Domain, error) {
+	return relatedOne(s.View, "partOf", "domain", asDomain)
 }
 
 // Components are the system's components.
-func (s *System) Components(ctx context.Context) ([]*Component, error) {
-	return related(ctx, s.View, "hasPart", "component", asComponent)
+func (s *System) Components() ([]*Component, error) {
+	return related(s.View, "hasPart", "component", asComponent)
 }
 
 // Apis are the system's APIs.
-func (s *System) Apis(ctx context.Context) ([]*API, error) {
-	return related(ctx, s.View, "hasPart", "api", asAPI)
+func (s *System) Apis() ([]*API, error) {
+	return related(s.View, "hasPart", "api", asAPI)
 }
 
 // Resources are the system's resources.
-func (s *System) Resources(ctx context.Context) ([]*Resource, error) {
-	return related(ctx, s.View, "hasPart", "resource", asResource)
+func (s *System) Resources() ([]*Resource, error) {
+	return related(s.View, "hasPart", "resource", asResource)
 }
 
 // Domain is a business area.
 type Domain struct{ *View }
 
 // Type is spec.type.
-func (d *Domain) Type() *string { return d.SpecType() }
+func (d *Domain) Type() (*string, error) { return d.SpecType() }
 
 // SubdomainOf is the domain this one is part of.
-func (d *Domain) SubdomainOf(ctx context.Context) (*Domain, error) {
-	return relatedOne(ctx, d.View, "partOf", "domain", asDomain)
+func (d *Domain) SubdomainOf() (*Domain, error) {
+	return relatedOne(d.View, "partOf", "domain", asDomain)
 }
 
 // Subdomains are the domains part of this one.
-func (d *Domain) Subdomains(ctx context.Context) ([]*Domain, error) {
-	return related(ctx, d.View, "hasPart", "domain", asDomain)
+func (d *Domain) Subdomains() ([]*Domain, error) {
+	return related(d.View, "hasPart", "domain", asDomain)
 }
 
 // Systems are the domain's systems.
-func (d *Domain) Systems(ctx context.Context) ([]*System, error) {
-	return related(ctx, d.View, "hasPart", "system", asSystem)
+func (d *Domain) Systems() ([]*System, error) {
+	return related(d.View, "hasPart", "system", asSystem)
 }
 
 // Resource is infrastructure a component needs.
 type Resource struct{ *View }
 
 // Type is spec.type.
-func (r *Resource) Type() *string { return r.SpecType() }
+func (r *Resource) Type() (*string, error) { return r.SpecType() }
 
 // System is the system the resource is part of.
-func (r *Resource) System(ctx context.Context) (*System, error) {
-	return relatedOne(ctx, r.View, "partOf", "system", asSystem)
+func (r *Resource) System() (*System, error) {
+	return relatedOne(r.View, "partOf", "system", asSystem)
 }
 
 // DependsOn are the entities the resource depends on.
-func (r *Resource) DependsOn(ctx context.Context) ([]Entity, error) { return r.all(ctx, "dependsOn") }
+func (r *Resource) DependsOn() ([]Entity, error) { return r.all("dependsOn") }
 
 // DependencyOf are the entities depending on the resource.
-func (r *Resource) DependencyOf(ctx context.Context) ([]Entity, error) {
-	return r.all(ctx, "dependencyOf")
+func (r *Resource) DependencyOf() ([]Entity, error) {
+	return r.all("dependencyOf")
 }
 
 // Group is a team.
 type Group struct{ *View }
 
 // Type is spec.type.
-func (g *Group) Type() *string { return g.SpecType() }
+func (g *Group) Type() (*string, error) { return g.SpecType() }
 
 // Parent is the parent group.
-func (g *Group) Parent(ctx context.Context) (*Group, error) {
-	return relatedOne(ctx, g.View, "childOf", "group", asGroup)
+func (g *Group) Parent() (*Group, error) {
+	return relatedOne(g.View, "childOf", "group", asGroup)
 }
 
 // Children are the child groups.
-func (g *Group) Children(ctx context.Context) ([]*Group, error) {
-	return related(ctx, g.View, "parentOf", "group", asGroup)
+func (g *Group) Children() ([]*Group, error) {
+	return related(g.View, "parentOf", "group", asGroup)
 }
 
 // Members are the group's users.
-func (g *Group) Members(ctx context.Context) ([]*User, error) {
-	return related(ctx, g.View, "hasMember", "user", asUser)
+func (g *Group) Members() ([]*User, error) {
+	return related(g.View, "hasMember", "user", asUser)
 }
 
 // OwnedEntities are the entities the group owns.
-func (g *Group) OwnedEntities(ctx context.Context) ([]Entity, error) { return g.all(ctx, "ownerOf") }
+func (g *Group) OwnedEntities() ([]Entity, error) { return g.all("ownerOf") }
 
 // User is a person.
 type User struct{ *View }
 
 // MemberOf are the user's groups.
-func (u *User) MemberOf(ctx context.Context) ([]*Group, error) {
-	return related(ctx, u.View, "memberOf", "group", asGroup)
+func (u *User) MemberOf() ([]*Group, error) {
+	return related(u.View, "memberOf", "group", asGroup)
 }
 
 // OwnedEntities are the entities the user owns.
-func (u *User) OwnedEntities(ctx context.Context) ([]Entity, error) { return u.all(ctx, "ownerOf") }
+func (u *User) OwnedEntities() ([]Entity, error) { return u.all("ownerOf") }
 
 // Location is a Location entity.
 type Location struct{ *View }
 
 // Type is spec.type.
-func (l *Location) Type() *string { return l.SpecType() }
+func (l *Location) Type() (*string, error) { return l.SpecType() }
 
 // Targets are spec.target and spec.targets.
-func (l *Location) Targets() []string {
+func (l *Location) Targets() ([]string, error) {
+	doc, err := l.document()
+	if err != nil {
+		return nil, err
+	}
 	out := []string{}
-	if t := l.specString("target"); t != "" {
+	if t, _ := doc.Spec["target"].(string); t != "" {
 		out = append(out, t)
 	}
-	if ts, ok := l.doc.Spec["targets"].([]any); ok {
+	if ts, ok := doc.Spec["targets"].([]any); ok {
 		for _, t := range ts {
 			if s, ok := t.(string); ok {
 				out = append(out, s)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // GenericEntity is an entity of a kind without its own view.

@@ -23,6 +23,9 @@ const chunk = 5000
 // query, never by the size of its pages.
 type Loader struct {
 	client *ent.Client
+	// ctx is the request's (with its principal), for the reads that views
+	// make on demand.
+	ctx context.Context
 
 	mu    sync.Mutex
 	byKey map[string]*View
@@ -36,9 +39,20 @@ func NewLoader(client *ent.Client) *Loader {
 
 type loaderKey struct{}
 
-// WithLoader returns ctx carrying l.
+// WithLoader returns ctx carrying l; l reads with that context.
 func WithLoader(ctx context.Context, l *Loader) context.Context {
-	return context.WithValue(ctx, loaderKey{}, l)
+	ctx = context.WithValue(ctx, loaderKey{}, l)
+	l.ctx = ctx
+	return ctx
+}
+
+// rowColumns are the columns a view is read with: everything but the
+// descriptor body (read for a whole batch when a field needs it) and the
+// engine's own hash and seq.
+var rowColumns = []string{
+	entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName,
+	entity.FieldEtag, entity.FieldProvider, entity.FieldSource, entity.FieldParentRef,
+	entity.FieldOrphan, entity.FieldHasErrors, entity.FieldCreatedAt, entity.FieldUpdatedAt,
 }
 
 // LoaderFrom returns the request's loader.
@@ -96,7 +110,7 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	if len(missing) > 0 {
 		var rows []*ent.Entity
 		for part := range slices.Chunk(missing, chunk) {
-			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).All(ctx)
+			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).Select(rowColumns...).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -120,7 +134,7 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 func (l *Loader) ByIDs(ctx context.Context, ids []string) ([]*View, error) {
 	var rows []*ent.Entity
 	for part := range slices.Chunk(ids, chunk) {
-		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).All(ctx)
+		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).Select(rowColumns...).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -147,6 +161,7 @@ type batch struct {
 
 	relations lazy[map[string][]*Relation]
 	errors    lazy[map[string][]*ProcessingError]
+	bodies    lazy[map[string][]byte]
 
 	mu      sync.Mutex
 	targets map[string]*lazy[map[string]*View] // by relation type
@@ -174,7 +189,8 @@ func (b *batch) keys() []string {
 
 // relationsOf returns v's relations, reading those of the whole batch the
 // first time. Relations to kinds the caller may not read are left out.
-func (b *batch) relationsOf(ctx context.Context, v *View) ([]*Relation, error) {
+func (b *batch) relationsOf(v *View) ([]*Relation, error) {
+	ctx := b.loader.ctx
 	all, err := b.relations.get(func() (map[string][]*Relation, error) {
 		p := principal.FromContext(ctx)
 		out := map[string][]*Relation{}
@@ -215,7 +231,8 @@ func (b *batch) relationsOf(ctx context.Context, v *View) ([]*Relation, error) {
 
 // targetsOf returns the entities v relates to by relType (of kind, when
 // not empty), reading the targets of relType for the whole batch at once.
-func (b *batch) targetsOf(ctx context.Context, v *View, relType, kind string) ([]*View, error) {
+func (b *batch) targetsOf(v *View, relType, kind string) ([]*View, error) {
+	ctx := b.loader.ctx
 	b.mu.Lock()
 	if b.targets == nil {
 		b.targets = map[string]*lazy[map[string]*View]{}
@@ -229,7 +246,7 @@ func (b *batch) targetsOf(ctx context.Context, v *View, relType, kind string) ([
 	byKey, err := lz.get(func() (map[string]*View, error) {
 		var keys []string
 		for _, w := range b.views {
-			rels, err := b.relationsOf(ctx, w)
+			rels, err := b.relationsOf(w)
 			if err != nil {
 				return nil, err
 			}
@@ -252,7 +269,7 @@ func (b *batch) targetsOf(ctx context.Context, v *View, relType, kind string) ([
 	if err != nil {
 		return nil, err
 	}
-	rels, err := b.relationsOf(ctx, v)
+	rels, err := b.relationsOf(v)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +287,8 @@ func (b *batch) targetsOf(ctx context.Context, v *View, relType, kind string) ([
 
 // errorsOf returns v's processing errors, reading those of every entity of
 // the batch that has some the first time.
-func (b *batch) errorsOf(ctx context.Context, v *View) ([]*ProcessingError, error) {
+func (b *batch) errorsOf(v *View) ([]*ProcessingError, error) {
+	ctx := b.loader.ctx
 	all, err := b.errors.get(func() (map[string][]*ProcessingError, error) {
 		var keys []string
 		for _, w := range b.views {
@@ -304,4 +322,36 @@ func (b *batch) errorsOf(ctx context.Context, v *View) ([]*ProcessingError, erro
 		return list, nil
 	}
 	return []*ProcessingError{}, nil
+}
+
+// bodyOf returns v's descriptor body, reading the bodies of every entity
+// of the batch read without one the first time.
+func (b *batch) bodyOf(v *View) ([]byte, error) {
+	if v.Row.Body != nil {
+		return v.Row.Body, nil
+	}
+	all, err := b.bodies.get(func() (map[string][]byte, error) {
+		var ids []string
+		for _, w := range b.views {
+			if w.Row.Body == nil {
+				ids = append(ids, w.Row.ID)
+			}
+		}
+		out := make(map[string][]byte, len(ids))
+		for part := range slices.Chunk(ids, chunk) {
+			rows, err := b.loader.client.Entity.Query().Where(entity.IDIn(part...)).
+				Select(entity.FieldID, entity.FieldBody).All(b.loader.ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				out[r.ID] = r.Body
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all[v.Row.ID], nil
 }

@@ -6,12 +6,19 @@
 // Every read goes through ent, so ent/schema's privacy policies decide what
 // the caller sees: an entity of a kind it may not read is simply absent,
 // as if it did not exist.
+//
+// Views read lazily: rows come without their descriptor body, and the
+// bodies of a batch are read (in one statement) and decoded only when a
+// field needs one, so `graph { nodes { ref } }` over 800 entities never
+// touches a body. View methods take no context: gqlgen runs a method with
+// a context in a goroutine of its own, and these need none; they read
+// through the Loader, which carries the request's context.
 package model
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pont-dev/pont/catalog"
@@ -31,8 +38,11 @@ func ViewOf(e Entity) *View { return e.base() }
 // API ...) embed it and add their kind's relations.
 type View struct {
 	Row   *ent.Entity
-	doc   catalog.Entity
 	batch *batch
+
+	decode sync.Once
+	doc    catalog.Entity
+	docErr error
 }
 
 // EntityLink is one of metadata.links, with absent parts null.
@@ -43,16 +53,34 @@ type EntityLink struct {
 	Type  *string
 }
 
-func newView(row *ent.Entity, b *batch) *View {
-	v := &View{Row: row, batch: b}
-	// The body was validated when it was stored; a body that no longer
-	// decodes shows as an entity with empty metadata rather than failing
-	// the whole page.
-	_ = json.Unmarshal(row.Body, &v.doc)
-	if v.doc.Spec == nil {
-		v.doc.Spec = map[string]any{}
+func newView(row *ent.Entity, b *batch) *View { return &View{Row: row, batch: b} }
+
+// document is the decoded descriptor, its body read with the batch's.
+func (v *View) document() (*catalog.Entity, error) {
+	v.decode.Do(func() {
+		body, err := v.batch.bodyOf(v)
+		if err != nil {
+			v.docErr = err
+			return
+		}
+		// The body was validated when it was stored; one that no longer
+		// decodes shows as empty metadata rather than failing the page.
+		_ = json.Unmarshal(body, &v.doc)
+		if v.doc.Spec == nil {
+			v.doc.Spec = map[string]any{}
+		}
+	})
+	return &v.doc, v.docErr
+}
+
+// meta returns a part of the metadata, or its zero value with the error.
+func meta[T any](v *View, get func(*catalog.Metadata) T) (T, error) {
+	doc, err := v.document()
+	if err != nil {
+		var zero T
+		return zero, err
 	}
-	return v
+	return get(&doc.Metadata), nil
 }
 
 // IsNode makes every view a Relay node (its id is metadata.uid).
@@ -66,71 +94,94 @@ func (v *View) base() *View { return v }
 // ID is metadata.uid.
 func (v *View) ID() string { return v.Row.ID }
 
+// builtinKinds spells the builtin kinds as Backstage writes them, so that
+// a ref needs no body.
+var builtinKinds = map[string]string{
+	"component": "Component", "api": "API", "system": "System", "domain": "Domain",
+	"resource": "Resource", "group": "Group", "user": "User", "location": "Location",
+	"template": "Template",
+}
+
 // Ref is kind:namespace/name as written.
-func (v *View) Ref() string {
-	kind, ns := v.doc.Kind, v.doc.Metadata.Namespace
-	if kind == "" {
-		kind = v.Row.Kind
+func (v *View) Ref() (string, error) {
+	kind, err := v.Kind()
+	if err != nil {
+		return "", err
 	}
-	if ns == "" {
-		ns = v.Row.Namespace
-	}
-	return kind + ":" + ns + "/" + v.Row.Name
+	return kind + ":" + v.Row.Namespace + "/" + v.Row.Name, nil
 }
 
 // Key is the lower-cased ref.
 func (v *View) Key() string { return v.Row.RefKey }
 
 // Kind is the kind as written.
-func (v *View) Kind() string {
-	if v.doc.Kind != "" {
-		return v.doc.Kind
+func (v *View) Kind() (string, error) {
+	if k, ok := builtinKinds[v.Row.Kind]; ok {
+		return k, nil
 	}
-	return v.Row.Kind
+	doc, err := v.document()
+	if err != nil || doc.Kind == "" {
+		return v.Row.Kind, err
+	}
+	return doc.Kind, nil
 }
 
-// Namespace is metadata.namespace (default when absent).
-func (v *View) Namespace() string {
-	if v.doc.Metadata.Namespace != "" {
-		return v.doc.Metadata.Namespace
-	}
-	return v.Row.Namespace
-}
+// Namespace is metadata.namespace ("default" when absent). Namespaces are
+// lower-case DNS labels, so the stored column is as written.
+func (v *View) Namespace() string { return v.Row.Namespace }
 
 // Name is metadata.name.
 func (v *View) Name() string { return v.Row.Name }
 
 // Title is metadata.title.
-func (v *View) Title() *string { return optional(v.doc.Metadata.Title) }
+func (v *View) Title() (*string, error) {
+	return meta(v, func(m *catalog.Metadata) *string { return optional(m.Title) })
+}
 
 // Description is metadata.description.
-func (v *View) Description() *string { return optional(v.doc.Metadata.Description) }
+func (v *View) Description() (*string, error) {
+	return meta(v, func(m *catalog.Metadata) *string { return optional(m.Description) })
+}
 
 // Labels is metadata.labels.
-func (v *View) Labels() any { return orEmpty(v.doc.Metadata.Labels) }
+func (v *View) Labels() (any, error) {
+	return meta(v, func(m *catalog.Metadata) any { return orEmpty(m.Labels) })
+}
 
 // Annotations is metadata.annotations.
-func (v *View) Annotations() any { return orEmpty(v.doc.Metadata.Annotations) }
+func (v *View) Annotations() (any, error) {
+	return meta(v, func(m *catalog.Metadata) any { return orEmpty(m.Annotations) })
+}
 
 // Tags is metadata.tags.
-func (v *View) Tags() []string {
-	if v.doc.Metadata.Tags == nil {
-		return []string{}
-	}
-	return v.doc.Metadata.Tags
+func (v *View) Tags() ([]string, error) {
+	return meta(v, func(m *catalog.Metadata) []string {
+		if m.Tags == nil {
+			return []string{}
+		}
+		return m.Tags
+	})
 }
 
 // Links is metadata.links.
-func (v *View) Links() []*EntityLink {
-	out := make([]*EntityLink, len(v.doc.Metadata.Links))
-	for i, l := range v.doc.Metadata.Links {
-		out[i] = &EntityLink{URL: l.URL, Title: optional(l.Title), Icon: optional(l.Icon), Type: optional(l.Type)}
-	}
-	return out
+func (v *View) Links() ([]*EntityLink, error) {
+	return meta(v, func(m *catalog.Metadata) []*EntityLink {
+		out := make([]*EntityLink, len(m.Links))
+		for i, l := range m.Links {
+			out[i] = &EntityLink{URL: l.URL, Title: optional(l.Title), Icon: optional(l.Icon), Type: optional(l.Type)}
+		}
+		return out
+	})
 }
 
 // Spec is the spec as stored.
-func (v *View) Spec() any { return v.doc.Spec }
+func (v *View) Spec() (any, error) {
+	doc, err := v.document()
+	if err != nil {
+		return nil, err
+	}
+	return doc.Spec, nil
+}
 
 // Orphan reports the backstage.io/orphan state.
 func (v *View) Orphan() bool { return v.Row.Orphan }
@@ -145,32 +196,42 @@ func (v *View) CreatedAt() time.Time { return v.Row.CreatedAt }
 func (v *View) UpdatedAt() time.Time { return v.Row.UpdatedAt }
 
 // OwnerRef is spec.owner as written.
-func (v *View) OwnerRef() *string { return optional(v.specString("owner")) }
+func (v *View) OwnerRef() (*string, error) { return v.specField("owner") }
 
 // SpecType is spec.type.
-func (v *View) SpecType() *string { return optional(v.specString("type")) }
+func (v *View) SpecType() (*string, error) { return v.specField("type") }
 
 // Lifecycle is spec.lifecycle.
-func (v *View) Lifecycle() *string { return optional(v.specString("lifecycle")) }
+func (v *View) Lifecycle() (*string, error) { return v.specField("lifecycle") }
 
 // Profile is spec.profile (User, Group).
-func (v *View) Profile() any {
-	if p, ok := v.doc.Spec["profile"]; ok {
-		return p
+func (v *View) Profile() (any, error) {
+	doc, err := v.document()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return doc.Spec["profile"], nil
 }
 
-func (v *View) specString(key string) string {
-	s, _ := v.doc.Spec[key].(string)
-	return s
+// specField is a string field of the spec, nil when absent.
+func (v *View) specField(key string) (*string, error) {
+	doc, err := v.document()
+	if err != nil {
+		return nil, err
+	}
+	s, _ := doc.Spec[key].(string)
+	return optional(s), nil
 }
 
 // Descriptor is the entity as Backstage's catalog API serves it: the
 // stored body with metadata.uid, metadata.etag and relations.
-func (v *View) Descriptor(ctx context.Context) (any, error) {
+func (v *View) Descriptor() (any, error) {
+	body, err := v.batch.bodyOf(v)
+	if err != nil {
+		return nil, err
+	}
 	var doc map[string]any
-	if err := json.Unmarshal(v.Row.Body, &doc); err != nil {
+	if err := json.Unmarshal(body, &doc); err != nil {
 		return nil, err
 	}
 	md, _ := doc["metadata"].(map[string]any)
@@ -179,7 +240,7 @@ func (v *View) Descriptor(ctx context.Context) (any, error) {
 		doc["metadata"] = md
 	}
 	md["uid"], md["etag"] = v.Row.ID, v.Row.Etag
-	rels, err := v.batch.relationsOf(ctx, v)
+	rels, err := v.batch.relationsOf(v)
 	if err != nil {
 		return nil, err
 	}
@@ -200,14 +261,14 @@ type Relation struct {
 }
 
 // Target is the related entity, when stored and readable.
-func (r *Relation) Target(ctx context.Context) (Entity, error) {
-	return r.from.first(ctx, r.Type, "", r.targetKey)
+func (r *Relation) Target() (Entity, error) {
+	return r.from.first(r.Type, "", r.targetKey)
 }
 
 // Relations lists the entity's relations, of the given types or all,
 // leaving out those that point at kinds the caller may not read.
-func (v *View) Relations(ctx context.Context, types []string) ([]*Relation, error) {
-	rels, err := v.batch.relationsOf(ctx, v)
+func (v *View) Relations(types []string) ([]*Relation, error) {
+	rels, err := v.batch.relationsOf(v)
 	if err != nil {
 		return nil, err
 	}
@@ -231,20 +292,20 @@ type ProcessingError struct {
 }
 
 // ProcessingErrors lists the entity's processing errors.
-func (v *View) ProcessingErrors(ctx context.Context) ([]*ProcessingError, error) {
+func (v *View) ProcessingErrors() ([]*ProcessingError, error) {
 	if !v.Row.HasErrors {
 		return []*ProcessingError{}, nil
 	}
-	return v.batch.errorsOf(ctx, v)
+	return v.batch.errorsOf(v)
 }
 
 // Owner is the entity spec.owner names.
-func (v *View) Owner(ctx context.Context) (Entity, error) { return v.first(ctx, "ownedBy", "", "") }
+func (v *View) Owner() (Entity, error) { return v.first("ownedBy", "", "") }
 
 // first returns the first target of relation type relType (of kind, when
 // not empty; the one with targetKey, when not empty).
-func (v *View) first(ctx context.Context, relType, kind, targetKey string) (Entity, error) {
-	views, err := v.batch.targetsOf(ctx, v, relType, kind)
+func (v *View) first(relType, kind, targetKey string) (Entity, error) {
+	views, err := v.batch.targetsOf(v, relType, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -257,8 +318,8 @@ func (v *View) first(ctx context.Context, relType, kind, targetKey string) (Enti
 }
 
 // all returns every target of relation type relType, as Entities.
-func (v *View) all(ctx context.Context, relType string) ([]Entity, error) {
-	views, err := v.batch.targetsOf(ctx, v, relType, "")
+func (v *View) all(relType string) ([]Entity, error) {
+	views, err := v.batch.targetsOf(v, relType, "")
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +331,8 @@ func (v *View) all(ctx context.Context, relType string) ([]Entity, error) {
 }
 
 // related returns every target of relType of the given kind, typed.
-func related[T any](ctx context.Context, v *View, relType, kind string, as func(*View) T) ([]T, error) {
-	views, err := v.batch.targetsOf(ctx, v, relType, kind)
+func related[T any](v *View, relType, kind string, as func(*View) T) ([]T, error) {
+	views, err := v.batch.targetsOf(v, relType, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +344,8 @@ func related[T any](ctx context.Context, v *View, relType, kind string, as func(
 }
 
 // relatedOne returns the first target of relType of the given kind, typed.
-func relatedOne[T any](ctx context.Context, v *View, relType, kind string, as func(*View) *T) (*T, error) {
-	views, err := v.batch.targetsOf(ctx, v, relType, kind)
+func relatedOne[T any](v *View, relType, kind string, as func(*View) *T) (*T, error) {
+	views, err := v.batch.targetsOf(v, relType, kind)
 	if err != nil || len(views) == 0 {
 		return nil, err
 	}
