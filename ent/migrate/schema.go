@@ -109,6 +109,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EntitiesColumns[9], EntitiesColumns[10]},
 			},
+			{
+				Name:    "entity_ref_key_id_kind_namespace_name",
+				Unique:  false,
+				Columns: []*schema.Column{EntitiesColumns[1], EntitiesColumns[0], EntitiesColumns[3], EntitiesColumns[4], EntitiesColumns[5]},
+			},
 		},
 	}
 	// LocationsColumns holds the columns for the "locations" table.

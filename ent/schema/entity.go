@@ -65,5 +65,9 @@ func (Entity) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("kind", "ref_key"),
 		index.Fields("provider", "source"),
+		// Covers what GraphQL reads of a related entity (its ref), so the
+		// neighbourhood of an entity is read from this index alone, not
+		// from the rows with their bodies.
+		index.Fields("ref_key", "id", "kind", "namespace", "name"),
 	}
 }

@@ -6587,7 +6587,7 @@ func (ec *executionContext) _API_orphan(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_API_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -6610,7 +6610,7 @@ func (ec *executionContext) _API_source(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_API_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6633,7 +6633,7 @@ func (ec *executionContext) _API_createdAt(ctx context.Context, field graphql.Co
 			return ec.fieldContext_API_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -6656,7 +6656,7 @@ func (ec *executionContext) _API_updatedAt(ctx context.Context, field graphql.Co
 			return ec.fieldContext_API_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -8050,7 +8050,7 @@ func (ec *executionContext) _Component_orphan(ctx context.Context, field graphql
 			return ec.fieldContext_Component_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -8073,7 +8073,7 @@ func (ec *executionContext) _Component_source(ctx context.Context, field graphql
 			return ec.fieldContext_Component_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8096,7 +8096,7 @@ func (ec *executionContext) _Component_createdAt(ctx context.Context, field grap
 			return ec.fieldContext_Component_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -8119,7 +8119,7 @@ func (ec *executionContext) _Component_updatedAt(ctx context.Context, field grap
 			return ec.fieldContext_Component_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -8906,7 +8906,7 @@ func (ec *executionContext) _Domain_orphan(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Domain_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -8929,7 +8929,7 @@ func (ec *executionContext) _Domain_source(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Domain_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8952,7 +8952,7 @@ func (ec *executionContext) _Domain_createdAt(ctx context.Context, field graphql
 			return ec.fieldContext_Domain_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -8975,7 +8975,7 @@ func (ec *executionContext) _Domain_updatedAt(ctx context.Context, field graphql
 			return ec.fieldContext_Domain_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -10111,7 +10111,7 @@ func (ec *executionContext) _GenericEntity_orphan(ctx context.Context, field gra
 			return ec.fieldContext_GenericEntity_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -10134,7 +10134,7 @@ func (ec *executionContext) _GenericEntity_source(ctx context.Context, field gra
 			return ec.fieldContext_GenericEntity_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10157,7 +10157,7 @@ func (ec *executionContext) _GenericEntity_createdAt(ctx context.Context, field 
 			return ec.fieldContext_GenericEntity_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -10180,7 +10180,7 @@ func (ec *executionContext) _GenericEntity_updatedAt(ctx context.Context, field 
 			return ec.fieldContext_GenericEntity_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -10711,7 +10711,7 @@ func (ec *executionContext) _Group_orphan(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Group_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -10734,7 +10734,7 @@ func (ec *executionContext) _Group_source(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Group_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10757,7 +10757,7 @@ func (ec *executionContext) _Group_createdAt(ctx context.Context, field graphql.
 			return ec.fieldContext_Group_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -10780,7 +10780,7 @@ func (ec *executionContext) _Group_updatedAt(ctx context.Context, field graphql.
 			return ec.fieldContext_Group_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -11416,7 +11416,7 @@ func (ec *executionContext) _Location_orphan(ctx context.Context, field graphql.
 			return ec.fieldContext_Location_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -11439,7 +11439,7 @@ func (ec *executionContext) _Location_source(ctx context.Context, field graphql.
 			return ec.fieldContext_Location_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11462,7 +11462,7 @@ func (ec *executionContext) _Location_createdAt(ctx context.Context, field graph
 			return ec.fieldContext_Location_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -11485,7 +11485,7 @@ func (ec *executionContext) _Location_updatedAt(ctx context.Context, field graph
 			return ec.fieldContext_Location_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -13498,7 +13498,7 @@ func (ec *executionContext) _Resource_orphan(ctx context.Context, field graphql.
 			return ec.fieldContext_Resource_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -13521,7 +13521,7 @@ func (ec *executionContext) _Resource_source(ctx context.Context, field graphql.
 			return ec.fieldContext_Resource_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -13544,7 +13544,7 @@ func (ec *executionContext) _Resource_createdAt(ctx context.Context, field graph
 			return ec.fieldContext_Resource_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -13567,7 +13567,7 @@ func (ec *executionContext) _Resource_updatedAt(ctx context.Context, field graph
 			return ec.fieldContext_Resource_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -14325,7 +14325,7 @@ func (ec *executionContext) _System_orphan(ctx context.Context, field graphql.Co
 			return ec.fieldContext_System_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -14348,7 +14348,7 @@ func (ec *executionContext) _System_source(ctx context.Context, field graphql.Co
 			return ec.fieldContext_System_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14371,7 +14371,7 @@ func (ec *executionContext) _System_createdAt(ctx context.Context, field graphql
 			return ec.fieldContext_System_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -14394,7 +14394,7 @@ func (ec *executionContext) _System_updatedAt(ctx context.Context, field graphql
 			return ec.fieldContext_System_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -15007,7 +15007,7 @@ func (ec *executionContext) _User_orphan(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_User_orphan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Orphan(), nil
+			return obj.Orphan()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -15030,7 +15030,7 @@ func (ec *executionContext) _User_source(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_User_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source(), nil
+			return obj.Source()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -15053,7 +15053,7 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt(), nil
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -15076,7 +15076,7 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_updatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt(), nil
+			return obj.UpdatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {

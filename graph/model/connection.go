@@ -126,7 +126,7 @@ func (l *Loader) Paginate(ctx context.Context, args PageArgs, defaultSize int) (
 	} else {
 		q.Order(ent.Asc(column), ent.Asc(entity.FieldID))
 	}
-	rows, err := q.Limit(size + 1).Select(rowColumns...).All(ctx)
+	rows, err := q.Limit(size + 1).All(ctx)
 	if err != nil {
 		return nil, err
 	}

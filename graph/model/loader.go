@@ -46,14 +46,9 @@ func WithLoader(ctx context.Context, l *Loader) context.Context {
 	return ctx
 }
 
-// rowColumns are the columns a view is read with: everything but the
-// descriptor body (read for a whole batch when a field needs it) and the
-// engine's own hash and seq.
-var rowColumns = []string{
-	entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName,
-	entity.FieldEtag, entity.FieldProvider, entity.FieldSource, entity.FieldParentRef,
-	entity.FieldOrphan, entity.FieldHasErrors, entity.FieldCreatedAt, entity.FieldUpdatedAt,
-}
+// keyColumns are the columns a related entity is read with: enough for
+// its ref, served by the covering index entity_ref_key_id_kind_namespace_name.
+var keyColumns = []string{entity.FieldID, entity.FieldRefKey, entity.FieldKind, entity.FieldNamespace, entity.FieldName}
 
 // LoaderFrom returns the request's loader.
 func LoaderFrom(ctx context.Context) *Loader {
@@ -64,8 +59,11 @@ func LoaderFrom(ctx context.Context) *Loader {
 	return l
 }
 
-// Page makes one batch of rows read elsewhere (a connection page).
-func (l *Loader) Page(rows []*ent.Entity) []*View {
+// Page makes one batch of whole rows read elsewhere (a connection page).
+func (l *Loader) Page(rows []*ent.Entity) []*View { return l.batchOf(rows, true) }
+
+// batchOf makes one batch of rows; complete says they are whole rows.
+func (l *Loader) batchOf(rows []*ent.Entity, complete bool) []*View {
 	b := &batch{loader: l}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -76,7 +74,7 @@ func (l *Loader) Page(rows []*ent.Entity) []*View {
 			out[i] = v
 			continue
 		}
-		v := newView(row, b)
+		v := newView(row, complete, b)
 		b.views = append(b.views, v)
 		l.byKey[row.RefKey], l.byRow[row] = v, v
 		out[i] = v
@@ -110,13 +108,13 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	if len(missing) > 0 {
 		var rows []*ent.Entity
 		for part := range slices.Chunk(missing, chunk) {
-			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).Select(rowColumns...).All(ctx)
+			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).Select(keyColumns...).All(ctx)
 			if err != nil {
 				return nil, err
 			}
 			rows = append(rows, got...)
 		}
-		l.Page(rows)
+		l.batchOf(rows, false)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -134,13 +132,13 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 func (l *Loader) ByIDs(ctx context.Context, ids []string) ([]*View, error) {
 	var rows []*ent.Entity
 	for part := range slices.Chunk(ids, chunk) {
-		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).Select(rowColumns...).All(ctx)
+		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).Select(keyColumns...).All(ctx)
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, got...)
 	}
-	views := l.Page(rows)
+	views := l.batchOf(rows, false)
 	byID := make(map[string]*View, len(views))
 	for _, v := range views {
 		byID[v.Row.ID] = v
@@ -161,7 +159,7 @@ type batch struct {
 
 	relations lazy[map[string][]*Relation]
 	errors    lazy[map[string][]*ProcessingError]
-	bodies    lazy[map[string][]byte]
+	fullRows  lazy[map[string]*ent.Entity]
 
 	mu      sync.Mutex
 	targets map[string]*lazy[map[string]*View] // by relation type
@@ -290,12 +288,7 @@ func (b *batch) targetsOf(v *View, relType, kind string) ([]*View, error) {
 func (b *batch) errorsOf(v *View) ([]*ProcessingError, error) {
 	ctx := b.loader.ctx
 	all, err := b.errors.get(func() (map[string][]*ProcessingError, error) {
-		var keys []string
-		for _, w := range b.views {
-			if w.Row.HasErrors {
-				keys = append(keys, w.Key())
-			}
-		}
+		keys := b.keys()
 		out := map[string][]*ProcessingError{}
 		for part := range slices.Chunk(keys, chunk) {
 			rows, err := b.loader.client.ProcessingError.Query().
@@ -324,28 +317,24 @@ func (b *batch) errorsOf(v *View) ([]*ProcessingError, error) {
 	return []*ProcessingError{}, nil
 }
 
-// bodyOf returns v's descriptor body, reading the bodies of every entity
-// of the batch read without one the first time.
-func (b *batch) bodyOf(v *View) ([]byte, error) {
-	if v.Row.Body != nil {
-		return v.Row.Body, nil
-	}
-	all, err := b.bodies.get(func() (map[string][]byte, error) {
+// fullRowOf returns v's whole row, reading those of every entity of the
+// batch read with key columns only the first time.
+func (b *batch) fullRowOf(v *View) (*ent.Entity, error) {
+	all, err := b.fullRows.get(func() (map[string]*ent.Entity, error) {
 		var ids []string
 		for _, w := range b.views {
-			if w.Row.Body == nil {
+			if !w.complete {
 				ids = append(ids, w.Row.ID)
 			}
 		}
-		out := make(map[string][]byte, len(ids))
+		out := make(map[string]*ent.Entity, len(ids))
 		for part := range slices.Chunk(ids, chunk) {
-			rows, err := b.loader.client.Entity.Query().Where(entity.IDIn(part...)).
-				Select(entity.FieldID, entity.FieldBody).All(b.loader.ctx)
+			rows, err := b.loader.client.Entity.Query().Where(entity.IDIn(part...)).All(b.loader.ctx)
 			if err != nil {
 				return nil, err
 			}
 			for _, r := range rows {
-				out[r.ID] = r.Body
+				out[r.ID] = r
 			}
 		}
 		return out, nil
@@ -353,5 +342,9 @@ func (b *batch) bodyOf(v *View) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return all[v.Row.ID], nil
+	if row := all[v.Row.ID]; row != nil {
+		return row, nil
+	}
+	// Removed since the batch was read: what was read stands.
+	return v.Row, nil
 }

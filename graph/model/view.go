@@ -7,10 +7,11 @@
 // the caller sees: an entity of a kind it may not read is simply absent,
 // as if it did not exist.
 //
-// Views read lazily: rows come without their descriptor body, and the
-// bodies of a batch are read (in one statement) and decoded only when a
-// field needs one, so `graph { nodes { ref } }` over 800 entities never
-// touches a body. View methods take no context: gqlgen runs a method with
+// Views read lazily: related entities come with their key columns only
+// (id, ref, kind, namespace, name: a covering index serves them), the
+// whole rows of a batch are read (in one statement) when a field needs
+// more, and a body is decoded only when a field needs it, so
+// `graph { nodes { ref } }` over 800 entities never touches a row. View methods take no context: gqlgen runs a method with
 // a context in a goroutine of its own, and these need none; they read
 // through the Loader, which carries the request's context.
 package model
@@ -37,8 +38,11 @@ func ViewOf(e Entity) *View { return e.base() }
 // View is one stored entity as GraphQL serves it. Typed views (Component,
 // API ...) embed it and add their kind's relations.
 type View struct {
-	Row   *ent.Entity
-	batch *batch
+	// Row holds the key columns (id, ref_key, kind, namespace, name); the
+	// whole row is read for the batch when a field needs more (full).
+	Row      *ent.Entity
+	complete bool // Row is the whole row
+	batch    *batch
 
 	decode sync.Once
 	doc    catalog.Entity
@@ -53,19 +57,39 @@ type EntityLink struct {
 	Type  *string
 }
 
-func newView(row *ent.Entity, b *batch) *View { return &View{Row: row, batch: b} }
+func newView(row *ent.Entity, complete bool, b *batch) *View {
+	return &View{Row: row, complete: complete, batch: b}
+}
+
+// full returns the whole row, read with the batch's the first time.
+func (v *View) full() (*ent.Entity, error) {
+	if v.complete {
+		return v.Row, nil
+	}
+	return v.batch.fullRowOf(v)
+}
+
+// column returns a column of the whole row.
+func column[T any](v *View, get func(*ent.Entity) T) (T, error) {
+	row, err := v.full()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(row), nil
+}
 
 // document is the decoded descriptor, its body read with the batch's.
 func (v *View) document() (*catalog.Entity, error) {
 	v.decode.Do(func() {
-		body, err := v.batch.bodyOf(v)
+		row, err := v.full()
 		if err != nil {
 			v.docErr = err
 			return
 		}
 		// The body was validated when it was stored; one that no longer
 		// decodes shows as empty metadata rather than failing the page.
-		_ = json.Unmarshal(body, &v.doc)
+		_ = json.Unmarshal(row.Body, &v.doc)
 		if v.doc.Spec == nil {
 			v.doc.Spec = map[string]any{}
 		}
@@ -184,16 +208,22 @@ func (v *View) Spec() (any, error) {
 }
 
 // Orphan reports the backstage.io/orphan state.
-func (v *View) Orphan() bool { return v.Row.Orphan }
+func (v *View) Orphan() (bool, error) { return column(v, func(r *ent.Entity) bool { return r.Orphan }) }
 
 // Source is where the descriptor was read.
-func (v *View) Source() *string { return optional(v.Row.Source) }
+func (v *View) Source() (*string, error) {
+	return column(v, func(r *ent.Entity) *string { return optional(r.Source) })
+}
 
 // CreatedAt is when Pont first stored the entity.
-func (v *View) CreatedAt() time.Time { return v.Row.CreatedAt }
+func (v *View) CreatedAt() (time.Time, error) {
+	return column(v, func(r *ent.Entity) time.Time { return r.CreatedAt })
+}
 
 // UpdatedAt is when Pont last changed it.
-func (v *View) UpdatedAt() time.Time { return v.Row.UpdatedAt }
+func (v *View) UpdatedAt() (time.Time, error) {
+	return column(v, func(r *ent.Entity) time.Time { return r.UpdatedAt })
+}
 
 // OwnerRef is spec.owner as written.
 func (v *View) OwnerRef() (*string, error) { return v.specField("owner") }
@@ -226,12 +256,12 @@ func (v *View) specField(key string) (*string, error) {
 // Descriptor is the entity as Backstage's catalog API serves it: the
 // stored body with metadata.uid, metadata.etag and relations.
 func (v *View) Descriptor() (any, error) {
-	body, err := v.batch.bodyOf(v)
+	row, err := v.full()
 	if err != nil {
 		return nil, err
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(body, &doc); err != nil {
+	if err := json.Unmarshal(row.Body, &doc); err != nil {
 		return nil, err
 	}
 	md, _ := doc["metadata"].(map[string]any)
@@ -239,7 +269,7 @@ func (v *View) Descriptor() (any, error) {
 		md = map[string]any{}
 		doc["metadata"] = md
 	}
-	md["uid"], md["etag"] = v.Row.ID, v.Row.Etag
+	md["uid"], md["etag"] = row.ID, row.Etag
 	rels, err := v.batch.relationsOf(v)
 	if err != nil {
 		return nil, err
@@ -292,12 +322,7 @@ type ProcessingError struct {
 }
 
 // ProcessingErrors lists the entity's processing errors.
-func (v *View) ProcessingErrors() ([]*ProcessingError, error) {
-	if !v.Row.HasErrors {
-		return []*ProcessingError{}, nil
-	}
-	return v.batch.errorsOf(v)
-}
+func (v *View) ProcessingErrors() ([]*ProcessingError, error) { return v.batch.errorsOf(v) }
 
 // Owner is the entity spec.owner names.
 func (v *View) Owner() (Entity, error) { return v.first("ownedBy", "", "") }
