@@ -118,8 +118,12 @@ func (s *Store) analyze(ctx context.Context) {
 		_, _ = s.db.SQL.ExecContext(ctx, "SELECT gin_clean_pending_list('entity_text_doc')")
 		return
 	}
-	// (SQLite's planner does well without statistics here; ANALYZE of a
-	// million-row index would only cost CPU.)
+	// SQLite's planner does well without statistics on the big tables
+	// (ANALYZE of a million-row index would only cost CPU), but on
+	// entities it needs them to read a list of refs from the covering
+	// index rather than the unique one: five times faster for GraphQL's
+	// neighbourhoods. analysis_limit keeps it to a sample.
+	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA analysis_limit=1000; ANALYZE entities")
 	_, _ = s.db.SQL.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 }
 

@@ -98,9 +98,11 @@ func (l *Loader) ViewOfRow(row *ent.Entity) *View {
 // in one statement (per 5,000 keys) and form one batch.
 func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	var missing []string
+	asked := make(map[string]bool, len(keys))
 	l.mu.Lock()
 	for _, k := range keys {
-		if _, ok := l.byKey[k]; !ok && !slices.Contains(missing, k) {
+		if _, ok := l.byKey[k]; !ok && !asked[k] {
+			asked[k] = true
 			missing = append(missing, k)
 		}
 	}
