@@ -37,6 +37,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer app.close()
+	// The audit trail is appended to the log as JSON lines whatever
+	// log.format says, so that it can be collected and parsed as such.
+	app.audit = audit.New(app.db.Ent, slog.New(slog.NewJSONHandler(stderr, nil)).With("component", "audit"))
 	authn, err := auth.New(ctx, auth.Options{
 		Config: cfg, DB: app.db, Catalog: app.store, Policy: app.policy, Audit: app.audit,
 		Logger: log.With("component", "auth"),
@@ -132,7 +135,6 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		cfg: cfg, log: log, db: db, store: store, processor: processor, runner: runner,
 		locations: catalog.NewLocations(store, processor, runner.Trigger, cfg.Catalog.API.AllowedLocationTypes),
 		policy:    auth.NewPolicy(cfg.Auth.Policy),
-		audit:     audit.New(db.Ent, log.With("component", "audit")),
 	}
 	if err := a.syncConfiguredLocations(ctx); err != nil {
 		db.Close()

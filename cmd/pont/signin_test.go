@@ -260,8 +260,20 @@ func TestSignInThroughDexReachesGraphQL(t *testing.T) {
 		t.Fatalf("cookie after logout: %+v", r)
 	}
 
-	// Nothing secret reached the log.
+	// The trail is also in the log, as JSON lines.
 	logs := s.logs.String()
+	found := false
+	for _, line := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "audit" && rec["action"] == "auth.signin" && rec["outcome"] == "success" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no JSON audit line for the sign-in in the log")
+	}
+
+	// Nothing secret reached the log.
 	for name, secret := range map[string]string{"session cookie": u.Value, "bearer token": asmith, "admin token": admin, "client secret": s.dex.ClientSecret} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the server log holds the %s", name)
