@@ -2,10 +2,15 @@ package graph
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/ent"
+	"github.com/pont-dev/pont/ent/entity"
 	"github.com/pont-dev/pont/ent/relation"
 	"github.com/pont-dev/pont/graph/model"
 	"github.com/pont-dev/pont/internal/auth/principal"
@@ -31,19 +36,19 @@ func (r *Resolver) walkGraph(ctx context.Context, ref string, depth int, relatio
 	type edgeKey struct{ s, t, d string }
 	edges := map[edgeKey]bool{}
 	frontier := []string{root.Key()}
+	// The entities reached, read with the relations that reach them:
+	// their key columns, as Loader.ByKeys would read them.
+	var reached []*ent.Entity
 hops:
 	for hop := 0; hop < depth && len(frontier) > 0; hop++ {
 		var next []string
 		for part := range slices.Chunk(frontier, 5000) {
-			q := r.client.Relation.Query().Where(relation.SourceKeyIn(part...))
-			if len(relationTypes) > 0 {
-				q.Where(relation.TypeIn(relationTypes...))
-			}
-			rows, err := q.Select(relation.FieldSourceKey, relation.FieldType, relation.FieldTargetKey).All(ctx)
+			rows, err := r.hop(ctx, part, relationTypes)
 			if err != nil {
 				return nil, err
 			}
-			for _, rel := range rows {
+			for i := range rows {
+				rel := &rows[i]
 				kind, _, _ := cutKind(rel.TargetKey)
 				if !p.CanReadKind(kind) {
 					continue
@@ -63,14 +68,19 @@ hops:
 				seen[rel.TargetKey] = true
 				order = append(order, rel.TargetKey)
 				next = append(next, rel.TargetKey)
+				// What ent's privacy policy on entities lets the caller read
+				// (ent/schema/privacy.go): the kinds it may read.
+				if rel.ID.Valid && p.CanReadKind(rel.Kind.String) {
+					reached = append(reached, &ent.Entity{
+						ID: rel.ID.String, RefKey: rel.TargetKey,
+						Kind: rel.Kind.String, Namespace: rel.Namespace.String, Name: rel.Name.String,
+					})
+				}
 			}
 		}
 		frontier = next
 	}
-	views, err := model.LoaderFrom(ctx).ByKeys(ctx, order)
-	if err != nil {
-		return nil, err
-	}
+	views := model.LoaderFrom(ctx).Adopt(reached, order)
 	present := make(map[string]bool, len(views))
 	for _, v := range views {
 		present[v.Key()] = true
@@ -81,6 +91,38 @@ hops:
 	// caller may not read is left out, as the node is.
 	out.Edges = slices.DeleteFunc(out.Edges, func(e *model.GraphEdge) bool { return !present[e.Source] || !present[e.Target] })
 	return out, nil
+}
+
+// hopRow is a relation with the key columns of its target (null when the
+// target is not stored).
+type hopRow struct {
+	SourceKey string         `sql:"source_key"`
+	Type      string         `sql:"type"`
+	TargetKey string         `sql:"target_key"`
+	ID        sql.NullString `sql:"target_id"`
+	Kind      sql.NullString `sql:"target_kind"`
+	Namespace sql.NullString `sql:"target_namespace"`
+	Name      sql.NullString `sql:"target_name"`
+}
+
+// hop reads the relations from sources, each with its target's key
+// columns, in one statement.
+func (r *Resolver) hop(ctx context.Context, sources, relationTypes []string) ([]hopRow, error) {
+	q := r.client.Relation.Query().Where(relation.SourceKeyIn(sources...))
+	if len(relationTypes) > 0 {
+		q.Where(relation.TypeIn(relationTypes...))
+	}
+	var rows []hopRow
+	err := q.Modify(func(s *entsql.Selector) {
+		t := entsql.Table(entity.Table)
+		s.LeftJoin(t).On(s.C(relation.FieldTargetKey), t.C(entity.FieldRefKey))
+		s.Select(
+			s.C(relation.FieldSourceKey), s.C(relation.FieldType), s.C(relation.FieldTargetKey),
+			entsql.As(t.C(entity.FieldID), "target_id"), entsql.As(t.C(entity.FieldKind), "target_kind"),
+			entsql.As(t.C(entity.FieldNamespace), "target_namespace"), entsql.As(t.C(entity.FieldName), "target_name"),
+		)
+	}).Scan(ctx, &rows)
+	return rows, err
 }
 
 func cutKind(key string) (kind, rest string, ok bool) {

@@ -129,6 +129,22 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	return out, nil
 }
 
+// Adopt makes one batch of key-column rows (keyColumns) read elsewhere,
+// as ByKeys would have read them, and returns the entities with these ref
+// keys, in order, leaving out those neither in rows nor read before.
+func (l *Loader) Adopt(rows []*ent.Entity, keys []string) []*View {
+	l.batchOf(rows, false)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*View, 0, len(keys))
+	for _, k := range keys {
+		if v := l.byKey[k]; v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // ByIDs returns the entities with these uids, in order, leaving out
 // those missing or not readable by the caller.
 func (l *Loader) ByIDs(ctx context.Context, ids []string) ([]*View, error) {
