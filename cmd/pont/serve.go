@@ -66,6 +66,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.runner.Run(gctx) })
 	g.Go(func() error { return srv.Run(gctx, ln) })
+	g.Go(func() error { return app.audit.KeepFor(gctx, cfg.Audit.Retention) })
 	if cfg.Server.DebugAddr != "" {
 		g.Go(func() error { return server.ServeDebug(gctx, cfg.Server.DebugAddr, log) })
 	}

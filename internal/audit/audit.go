@@ -128,3 +128,30 @@ func RequestFrom(ctx context.Context) Request {
 	r, _ := ctx.Value(requestKey{}).(Request)
 	return r
 }
+
+// Prune deletes the records written before cutoff and returns how many.
+func (l *Log) Prune(ctx context.Context, cutoff time.Time) (int, error) {
+	return l.db.AuditEvent.Delete().Where(auditevent.TimeLT(cutoff)).Exec(principal.SystemContext(ctx))
+}
+
+// KeepFor deletes records older than retention every hour until ctx
+// ends. Every replica may run it: deleting what is gone already is a no-op.
+func (l *Log) KeepFor(ctx context.Context, retention time.Duration) error {
+	if retention <= 0 {
+		return nil
+	}
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := l.Prune(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			l.log.Warn("audit retention", "err", err)
+		} else if n > 0 {
+			l.log.Info("audit retention: deleted old records", "count", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}

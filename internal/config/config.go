@@ -30,7 +30,15 @@ type Config struct {
 	Catalog  Catalog         `yaml:"catalog"`
 	Auth     Auth            `yaml:"auth"`
 	GraphQL  GraphQL         `yaml:"graphql"`
+	Audit    Audit           `yaml:"audit"`
 	Log      Log             `yaml:"log"`
+}
+
+// Audit configures the audit trail.
+type Audit struct {
+	// Retention: records older than this are deleted (hourly). Default
+	// 2160h (90 days); 0 keeps them forever.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // Auth configures sign-in, API tokens and the authorization policy.
@@ -227,7 +235,8 @@ func Default() Config {
 			MaxComplexity: 20000, MaxDepth: 12, MaxAliases: 30, MaxTokens: 10000,
 			MaxPageSize: 500, MaxGraphDepth: 4, Timeout: 15 * time.Second, Introspection: "auto",
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Audit: Audit{Retention: 90 * 24 * time.Hour},
+		Log:   Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -458,6 +467,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Catalog.API.DefaultPageSize > c.Catalog.API.MaxPageSize {
 		bad("catalog.api.defaultPageSize", "is larger than catalog.api.maxPageSize")
+	}
+	if c.Audit.Retention < 0 {
+		bad("audit.retention", "must not be negative (0 keeps records forever)")
 	}
 	c.validateAuth(bad)
 	c.validateGraphQL(bad)
