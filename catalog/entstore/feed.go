@@ -7,12 +7,21 @@ import (
 	"github.com/pont-dev/pont/catalog"
 )
 
-// feed fans committed changes out to subscribers. It is in-process: a
-// subscriber sees the writes of this Store only, not those of another
-// replica on the same PostgreSQL (a LISTEN/NOTIFY bridge is future work).
+// feed fans committed changes out to subscribers. The writes of this Store
+// are delivered in-process; on PostgreSQL they are also sent to the other
+// replicas sharing the database, and theirs received, with LISTEN/NOTIFY
+// (feed_pg.go).
 type feed struct {
 	mu   sync.Mutex
 	subs map[*subscriber]struct{}
+
+	// The PostgreSQL bridge (feed_pg.go), guarded by mu.
+	replicaOnce sync.Once
+	replica     string    // random id of this Store in its notifications
+	lis         *listener // the running listener, nil without subscribers
+	closed      bool      // Close was called: no listener starts again
+	listeners   sync.WaitGroup
+	bridge      pgBridge // connection settings, cached after first use
 }
 
 type subscriber struct {
@@ -29,8 +38,13 @@ type subscriber struct {
 // batch, and the next one it gets has Overflow set. cancel unsubscribes
 // and closes the channel; it may be called more than once.
 //
-// Only writes through this Store are seen: other replicas sharing a
-// PostgreSQL database do not feed it.
+// On PostgreSQL the commits of other replicas sharing the database are
+// delivered too, a moment later, through LISTEN/NOTIFY (see feed_pg.go):
+// the first subscriber starts a listener (one connection, held while
+// anyone is subscribed, waited for up to a few seconds here), and a batch
+// with Overflow set and possibly no Changes says that remote changes were
+// not named (a commit of more than notifyMaxChanges entities, or a lost
+// listener connection): re-read.
 func (s *Store) SubscribeChanges(buffer int) (<-chan catalog.ChangeBatch, func()) {
 	sub := &subscriber{ch: make(chan catalog.ChangeBatch, max(buffer, 1))}
 	s.feed.mu.Lock()
@@ -38,28 +52,51 @@ func (s *Store) SubscribeChanges(buffer int) (<-chan catalog.ChangeBatch, func()
 		s.feed.subs = map[*subscriber]struct{}{}
 	}
 	s.feed.subs[sub] = struct{}{}
+	var ready <-chan struct{}
+	if s.pg {
+		ready = s.startListenerLocked()
+	}
 	s.feed.mu.Unlock()
+	if ready != nil {
+		waitReady(ready)
+	}
 	var once sync.Once
 	return sub.ch, func() {
 		once.Do(func() {
 			s.feed.mu.Lock()
 			delete(s.feed.subs, sub)
 			close(sub.ch)
+			if len(s.feed.subs) == 0 {
+				s.stopListenerLocked()
+			}
 			s.feed.mu.Unlock()
 		})
 	}
 }
 
-// publish sends the changes of one commit to every subscriber.
+// publish sends the changes of one commit to every subscriber, then, on
+// PostgreSQL, to the other replicas.
 func (s *Store) publish(changes []catalog.Change) {
 	if len(changes) == 0 {
+		return
+	}
+	s.deliver(changes, false)
+	if s.pg {
+		s.notify(changes)
+	}
+}
+
+// deliver fans one batch out to the local subscribers without blocking;
+// overflow flags it for everyone (changes were not named).
+func (s *Store) deliver(changes []catalog.Change, overflow bool) {
+	if len(changes) == 0 && !overflow {
 		return
 	}
 	s.feed.mu.Lock()
 	defer s.feed.mu.Unlock()
 	for sub := range s.feed.subs {
 		// Subscribers share the slice: it is never written after this.
-		b := catalog.ChangeBatch{Changes: changes, Overflow: sub.overflow}
+		b := catalog.ChangeBatch{Changes: changes, Overflow: overflow || sub.overflow}
 		select {
 		case sub.ch <- b:
 			sub.overflow = false

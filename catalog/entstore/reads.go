@@ -103,8 +103,10 @@ func (s *Store) count(ctx context.Context, where string, args []any) (int, error
 	return n, nil
 }
 
-// Close releases the prepared statements.
+// Close stops the change feed's listener and releases the prepared
+// statements.
 func (s *Store) Close() error {
+	s.closeFeed()
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
 	var errs []string
