@@ -30,6 +30,9 @@ import (
 //	PONT_BENCH_CATALOG=~/.cache/pont/bench-gen/catalog-…-50000 \
 //	PONT_BENCH_DSN=/tmp/pont-bench.db go test -run '^$' -bench GraphDepth3 ./graph/
 //
+// With PONT_BENCH_LIST set it measures the list of 50 components with
+// owner, system and provided APIs instead.
+//
 // The catalog is ingested into the database at PONT_BENCH_DSN (SQLite
 // file, or a postgres:// URL) once; later runs reuse it.
 func BenchmarkGraphDepth3(b *testing.B) {
@@ -89,7 +92,10 @@ func BenchmarkGraphDepth3(b *testing.B) {
 	})
 	p := &principal.Principal{Kind: principal.Session, Subject: "test|bench", Name: "bench", User: "user:default/bench"}
 	policy.Apply(p)
-	const query = `query($ref: String!) { graph(ref: $ref, depth: 3) { nodes { ref } edges { source type target } truncated } }`
+	query := `query($ref: String!) { graph(ref: $ref, depth: 3) { nodes { ref } edges { source type target } truncated } }`
+	if os.Getenv("PONT_BENCH_LIST") != "" {
+		query = `query($ref: String!) { entities(first: 50, where: {kind: "component", refKeyGT: $ref}) { edges { node { ref owner { ref } ... on Component { system { ref } providesApis { ref } } } } } }`
+	}
 	bodies := make([][]byte, 0, 64)
 	for i := range 64 {
 		name := comps[(i*len(comps))/64]

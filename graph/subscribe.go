@@ -39,6 +39,13 @@ func (r *Resolver) watchEntities(ctx context.Context, kinds, refs []string) (<-c
 				if !ok {
 					return
 				}
+				if batch.Overflow {
+					select {
+					case out <- &model.EntityChange{Type: model.EntityChangeTypeResync}:
+					case <-ctx.Done():
+						return
+					}
+				}
 				for _, c := range batch.Changes {
 					if !p.CanReadKind(c.Kind) ||
 						(len(wantKinds) > 0 && !slices.Contains(wantKinds, c.Kind)) ||

@@ -3040,6 +3040,8 @@ type Mutation {
 enum EntityChangeType {
   CHANGED
   REMOVED
+  "Changes were missed (the subscriber fell behind, or another replica wrote more than it can list): re-read what you show. ref and kind are empty."
+  RESYNC
 }
 
 "An entity stored or removed."

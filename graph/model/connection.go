@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -126,7 +127,13 @@ func (l *Loader) Paginate(ctx context.Context, args PageArgs, defaultSize int) (
 	} else {
 		q.Order(ent.Asc(column), ent.Asc(entity.FieldID))
 	}
-	rows, err := q.Limit(size + 1).All(ctx)
+	// The page's key columns (and the order column, for cursors): the
+	// whole rows are read for the page only if a field needs them.
+	cols := keyColumns
+	if !slices.Contains(cols, column) {
+		cols = append(slices.Clone(cols), column)
+	}
+	rows, err := q.Limit(size + 1).Select(cols...).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +146,7 @@ func (l *Loader) Paginate(ctx context.Context, args PageArgs, defaultSize int) (
 			rows[i], rows[j] = rows[j], rows[i]
 		}
 	}
-	views := l.Page(rows)
+	views := l.batchOf(rows, false)
 	for i, v := range views {
 		conn.Edges = append(conn.Edges, &EntityEdge{Node: Wrap(v), Cursor: ent.Cursor{ID: rows[i].ID, Value: orderValue(rows[i], column)}})
 	}

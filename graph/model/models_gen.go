@@ -123,16 +123,19 @@ type EntityChangeType string
 const (
 	EntityChangeTypeChanged EntityChangeType = "CHANGED"
 	EntityChangeTypeRemoved EntityChangeType = "REMOVED"
+	// Changes were missed (the subscriber fell behind, or another replica wrote more than it can list): re-read what you show. ref and kind are empty.
+	EntityChangeTypeResync EntityChangeType = "RESYNC"
 )
 
 var AllEntityChangeType = []EntityChangeType{
 	EntityChangeTypeChanged,
 	EntityChangeTypeRemoved,
+	EntityChangeTypeResync,
 }
 
 func (e EntityChangeType) IsValid() bool {
 	switch e {
-	case EntityChangeTypeChanged, EntityChangeTypeRemoved:
+	case EntityChangeTypeChanged, EntityChangeTypeRemoved, EntityChangeTypeResync:
 		return true
 	}
 	return false
