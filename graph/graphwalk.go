@@ -2,15 +2,10 @@ package graph
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/pont-dev/pont/catalog"
-	"github.com/pont-dev/pont/ent"
-	"github.com/pont-dev/pont/ent/entity"
 	"github.com/pont-dev/pont/ent/relation"
 	"github.com/pont-dev/pont/graph/model"
 	"github.com/pont-dev/pont/internal/auth/principal"
@@ -36,9 +31,6 @@ func (r *Resolver) walkGraph(ctx context.Context, ref string, depth int, relatio
 	type edgeKey struct{ s, t, d string }
 	edges := map[edgeKey]bool{}
 	frontier := []string{root.Key()}
-	// The entities reached, read with the relations that reach them:
-	// their key columns, as Loader.ByKeys would read them.
-	var reached []*ent.Entity
 hops:
 	for hop := 0; hop < depth && len(frontier) > 0; hop++ {
 		var next []string
@@ -68,19 +60,18 @@ hops:
 				seen[rel.TargetKey] = true
 				order = append(order, rel.TargetKey)
 				next = append(next, rel.TargetKey)
-				// What ent's privacy policy on entities lets the caller read
-				// (ent/schema/privacy.go): the kinds it may read.
-				if rel.ID.Valid && p.CanReadKind(rel.Kind.String) {
-					reached = append(reached, &ent.Entity{
-						ID: rel.ID.String, RefKey: rel.TargetKey,
-						Kind: rel.Kind.String, Namespace: rel.Namespace.String, Name: rel.Name.String,
-					})
-				}
 			}
 		}
 		frontier = next
 	}
-	views := model.LoaderFrom(ctx).Adopt(reached, order)
+	// Every entity reached, in one statement (per 5,000) from the
+	// covering index, through ent's privacy policies. (Joining each hop's
+	// relations to their targets instead costs a lookup per relation row,
+	// several times the unique targets: measured slower.)
+	views, err := model.LoaderFrom(ctx).ByKeys(ctx, order)
+	if err != nil {
+		return nil, err
+	}
 	present := make(map[string]bool, len(views))
 	for _, v := range views {
 		present[v.Key()] = true
@@ -93,35 +84,22 @@ hops:
 	return out, nil
 }
 
-// hopRow is a relation with the key columns of its target (null when the
-// target is not stored).
+// hopRow is one relation a hop follows.
 type hopRow struct {
-	SourceKey string         `sql:"source_key"`
-	Type      string         `sql:"type"`
-	TargetKey string         `sql:"target_key"`
-	ID        sql.NullString `sql:"target_id"`
-	Kind      sql.NullString `sql:"target_kind"`
-	Namespace sql.NullString `sql:"target_namespace"`
-	Name      sql.NullString `sql:"target_name"`
+	SourceKey string `sql:"source_key"`
+	Type      string `sql:"type"`
+	TargetKey string `sql:"target_key"`
 }
 
-// hop reads the relations from sources, each with its target's key
-// columns, in one statement.
+// hop reads the relations from sources in one statement, from the index
+// on (source_key, type, target_key, target_ref) alone.
 func (r *Resolver) hop(ctx context.Context, sources, relationTypes []string) ([]hopRow, error) {
-	q := r.client.Relation.Query().Where(relation.SourceKeyIn(sources...))
+	q := r.client.Relation.Query().Where(relation.SourceKeyIn(sources...)).Unique(false)
 	if len(relationTypes) > 0 {
 		q.Where(relation.TypeIn(relationTypes...))
 	}
 	var rows []hopRow
-	err := q.Modify(func(s *entsql.Selector) {
-		t := entsql.Table(entity.Table)
-		s.LeftJoin(t).On(s.C(relation.FieldTargetKey), t.C(entity.FieldRefKey))
-		s.Select(
-			s.C(relation.FieldSourceKey), s.C(relation.FieldType), s.C(relation.FieldTargetKey),
-			entsql.As(t.C(entity.FieldID), "target_id"), entsql.As(t.C(entity.FieldKind), "target_kind"),
-			entsql.As(t.C(entity.FieldNamespace), "target_namespace"), entsql.As(t.C(entity.FieldName), "target_name"),
-		)
-	}).Scan(ctx, &rows)
+	err := q.Select(relation.FieldSourceKey, relation.FieldType, relation.FieldTargetKey).Scan(ctx, &rows)
 	return rows, err
 }
 

@@ -107,11 +107,11 @@ func (s *Store) analyze(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	// Best effort: the data is committed, only the plans are at stake.
 	if s.pg {
-		// entities is vacuumed too: its visibility map lets GraphQL read
-		// related entities from the covering index alone (index-only
-		// scans), which a fresh bulk insert would otherwise deny.
-		_, _ = s.db.SQL.ExecContext(ctx, "VACUUM (ANALYZE) entities")
-		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE relations, search, search_nulls, entity_text")
+		// entities and relations are vacuumed too: their visibility maps
+		// let reads use their covering indexes alone (index-only scans),
+		// which a fresh bulk insert would otherwise deny.
+		_, _ = s.db.SQL.ExecContext(ctx, "VACUUM (ANALYZE) entities, relations")
+		_, _ = s.db.SQL.ExecContext(ctx, "ANALYZE search, search_nulls, entity_text")
 		// A large write leaves its full-text entries in the GIN index's
 		// pending list, which every search scans until autovacuum merges
 		// it (a minute of 5-30 ms searches after a 50k ingest): merge now.

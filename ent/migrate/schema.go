@@ -220,9 +220,9 @@ var (
 		PrimaryKey: []*schema.Column{RelationsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "relation_source_key_type_target_key",
+				Name:    "relation_source_key_type_target_key_target_ref",
 				Unique:  false,
-				Columns: []*schema.Column{RelationsColumns[2], RelationsColumns[3], RelationsColumns[5]},
+				Columns: []*schema.Column{RelationsColumns[2], RelationsColumns[3], RelationsColumns[5], RelationsColumns[4]},
 			},
 			{
 				Name:    "relation_target_key",

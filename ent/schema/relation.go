@@ -36,8 +36,9 @@ func (Relation) Fields() []ent.Field {
 // Indexes of the Relation.
 func (Relation) Indexes() []ent.Index {
 	return []ent.Index{
-		// Reading an entity's relations seeks here and reads them in order.
-		index.Fields("source_key", "type", "target_key"),
+		// Reading an entity's relations seeks here and reads them in order,
+		// from the index alone: target_ref is carried for that.
+		index.Fields("source_key", "type", "target_key", "target_ref"),
 		index.Fields("target_key"),
 		index.Fields("origin_seq"),
 	}

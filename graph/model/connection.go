@@ -133,7 +133,7 @@ func (l *Loader) Paginate(ctx context.Context, args PageArgs, defaultSize int) (
 	if !slices.Contains(cols, column) {
 		cols = append(slices.Clone(cols), column)
 	}
-	rows, err := q.Limit(size + 1).Select(cols...).All(ctx)
+	rows, err := q.Limit(size + 1).Unique(false).Select(cols...).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	if len(missing) > 0 {
 		var rows []*ent.Entity
 		for part := range slices.Chunk(missing, chunk) {
-			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).Select(keyColumns...).All(ctx)
+			got, err := l.client.Entity.Query().Where(entity.RefKeyIn(part...)).Unique(false).Select(keyColumns...).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -129,28 +129,12 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 	return out, nil
 }
 
-// Adopt makes one batch of key-column rows (keyColumns) read elsewhere,
-// as ByKeys would have read them, and returns the entities with these ref
-// keys, in order, leaving out those neither in rows nor read before.
-func (l *Loader) Adopt(rows []*ent.Entity, keys []string) []*View {
-	l.batchOf(rows, false)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]*View, 0, len(keys))
-	for _, k := range keys {
-		if v := l.byKey[k]; v != nil {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // ByIDs returns the entities with these uids, in order, leaving out
 // those missing or not readable by the caller.
 func (l *Loader) ByIDs(ctx context.Context, ids []string) ([]*View, error) {
 	var rows []*ent.Entity
 	for part := range slices.Chunk(ids, chunk) {
-		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).Select(keyColumns...).All(ctx)
+		got, err := l.client.Entity.Query().Where(entity.IDIn(part...)).Unique(false).Select(keyColumns...).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -214,6 +198,12 @@ func (b *batch) relationsOf(v *View) ([]*Relation, error) {
 			rows, err := b.loader.client.Relation.Query().
 				Where(relation.SourceKeyIn(part...)).
 				Order(ent.Asc(relation.FieldSourceKey), ent.Asc(relation.FieldType), ent.Asc(relation.FieldTargetKey)).
+				// The columns of the index relation_source_key_type_target_key_target_ref:
+				// read from it alone.
+				// (Unique(false): ent would add DISTINCT, a sort; duplicates
+				// from two origins are skipped below.)
+				Unique(false).
+				Select(relation.FieldSourceKey, relation.FieldType, relation.FieldTargetKey, relation.FieldTargetRef).
 				All(ctx)
 			if err != nil {
 				return nil, err
