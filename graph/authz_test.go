@@ -124,16 +124,7 @@ func wantCode(t *testing.T, field, code string, res response) {
 }
 
 // entityUID is the uid of an entity (read as the system), "" if none.
-func (fx *fixture) entityUID(key string) string {
-	e, err := fx.env.Store.EntityByKey(sys(), key)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return ""
-	}
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return e.UID
-}
+func (fx *fixture) entityUID(key string) string { return fx.env.EntityUID(fx.t, key) }
 
 func (fx *fixture) wantEntity(key string) {
 	fx.t.Helper()
@@ -145,13 +136,7 @@ func (fx *fixture) wantEntity(key string) {
 // newFile writes a small valid catalog file under env.Dir and returns its
 // path: a location target nobody registered yet.
 func (fx *fixture) newFile() string {
-	n := fx.files.Add(1)
-	path := filepath.Join(fx.env.Dir, fmt.Sprintf("extra-%d.yaml", n))
-	doc := fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: extra-%d}\nspec: {type: service, lifecycle: experimental, owner: team-0}\n", n)
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		fx.t.Fatal(err)
-	}
-	return path
+	return fx.env.WriteComponentFile(fx.t, fmt.Sprintf("extra-%d", fx.files.Add(1)))
 }
 
 // newLocation registers a location as p and returns its id.

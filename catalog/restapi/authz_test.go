@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -145,16 +143,7 @@ func (re *restEnv) do(r role, method, path string, body any) restResponse {
 	return out
 }
 
-func (re *restEnv) uid(key string) string {
-	e, err := re.env.Store.EntityByKey(sys(), key)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return ""
-	}
-	if err != nil {
-		re.t.Fatal(err)
-	}
-	return e.UID
-}
+func (re *restEnv) uid(key string) string { return re.env.EntityUID(re.t, key) }
 
 func (re *restEnv) wantEntity(key string) {
 	re.t.Helper()
@@ -164,13 +153,7 @@ func (re *restEnv) wantEntity(key string) {
 }
 
 func (re *restEnv) newFile() string {
-	n := re.files.Add(1)
-	path := filepath.Join(re.env.Dir, fmt.Sprintf("rest-extra-%d.yaml", n))
-	doc := fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: rest-extra-%d}\nspec: {type: service, lifecycle: experimental, owner: team-0}\n", n)
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		re.t.Fatal(err)
-	}
-	return path
+	return re.env.WriteComponentFile(re.t, fmt.Sprintf("rest-extra-%d", re.files.Add(1)))
 }
 
 // newLocation registers a location as the owner through POST /locations.

@@ -6,6 +6,7 @@ package graphtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -158,4 +159,31 @@ func WriteCatalog(t testing.TB, dir string, teams, perTeam int) {
 	if err := os.WriteFile(filepath.Join(dir, "catalog.yaml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// EntityUID is the uid of the entity with this ref key, read as Pont
+// itself, or "" when there is none.
+func (e *Env) EntityUID(t testing.TB, key string) string {
+	t.Helper()
+	got, err := e.Store.EntityByKey(principal.SystemContext(context.Background()), key)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.UID
+}
+
+// WriteComponentFile writes a catalog file holding one Component of
+// team-0 named name into the catalog's folder and returns its path: a
+// location target nobody registered yet.
+func (e *Env) WriteComponentFile(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(e.Dir, name+".yaml")
+	doc := fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: %s}\nspec: {type: service, lifecycle: experimental, owner: team-0}\n", name)
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
