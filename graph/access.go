@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/pont-dev/pont/catalog"
@@ -72,23 +71,4 @@ func (r *Resolver) ownersOf(ctx context.Context, key string) ([]string, error) {
 		return nil, err
 	}
 	return catalog.OwnersOf(e), nil
-}
-
-// readableKinds narrows requested kinds (nil: all) to those the caller
-// may read; nil means no restriction.
-func readableKinds(p *principal.Principal, requested []string) []string {
-	var out []string
-	if requested != nil {
-		out = []string{}
-		for _, k := range requested {
-			out = append(out, strings.ToLower(k))
-		}
-	}
-	if p.Admin || p.ReadKinds == nil {
-		return out
-	}
-	if out == nil {
-		return slices.Clone(p.ReadKinds)
-	}
-	return slices.DeleteFunc(out, func(k string) bool { return !p.CanReadKind(k) })
 }

@@ -234,8 +234,7 @@ func (r *queryResolver) Graph(ctx context.Context, ref string, depth int, relati
 
 // Search is the resolver for the search field.
 func (r *queryResolver) Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string) (*model.SearchResult, error) {
-	p, err := signedIn(ctx, auth.ReadEntity)
-	if err != nil {
+	if _, err := signedIn(ctx, auth.ReadEntity); err != nil {
 		return nil, err
 	}
 	size, err := r.pageSize(first, nil)
@@ -245,11 +244,19 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []string
 	if len(facets) > maxFacets {
 		return nil, &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("at most %d facets", maxFacets)}
 	}
-	q := catalog.TextQuery{Text: query, Kinds: readableKinds(p, kinds), Limit: size, Facets: facets}
+	q := catalog.TextQuery{Text: query, Limit: size, Facets: facets}
+	if kinds != nil {
+		q.Kinds = make([]string, len(kinds))
+		for i, k := range kinds {
+			q.Kinds[i] = strings.ToLower(k)
+		}
+	}
 	if after != nil {
 		q.After = *after
 	}
-	page, err := r.deps.Store.SearchText(ctx, q)
+	// The scoped store narrows the kinds to those the caller may read, as
+	// the REST API's reads are narrowed.
+	page, err := auth.ScopedStore(r.deps.Store).SearchText(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/pont-dev/pont/ent"
-	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/graph/generated"
 	"github.com/pont-dev/pont/graph/model"
 	"github.com/pont-dev/pont/internal/auth"
@@ -67,7 +66,6 @@ func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[st
 	if orderBy == nil {
 		orderBy = &ent.AuditEventOrder{Direction: entgql.OrderDirectionDesc, Field: ent.AuditEventOrderFieldTime}
 	}
-	_ = auditevent.FieldTime
 	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last, ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 }
 

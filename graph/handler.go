@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -213,7 +212,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			ext["code"], out.Message = "INTERNAL", errPanic.Error()
 		case errors.Is(err, context.DeadlineExceeded):
 			ext["code"], ext["limit"], out.Message = "TIMEOUT", "graphql.timeout", "the query ran longer than graphql.timeout"
-		case isUserError(err):
+		case isInputError(err):
 			ext["code"] = "BAD_USER_INPUT"
 		default:
 			log.Error("graphql request failed", "err", err, "path", graphql.GetPath(ctx).String())
@@ -253,17 +252,8 @@ func isKnown(err error) bool {
 	return errors.As(err, &denied) || errors.As(err, &fe) || errors.As(err, &le)
 }
 
-// userErrorer is implemented by errors meant for the caller (token input
-// errors of internal/auth).
-type userErrorer interface{ UserError() bool }
-
-func isUserError(err error) bool {
-	var ue userErrorer
-	if errors.As(err, &ue) {
-		return ue.UserError()
-	}
+// isInputError reports input errors of internal/auth (token requests).
+func isInputError(err error) bool {
 	var ie *auth.InputError
 	return errors.As(err, &ie)
 }
-
-var _ = errcode.ValidationFailed

@@ -22,8 +22,6 @@ type EntityConnection struct {
 	Edges      []*EntityEdge
 	PageInfo   ent.PageInfo
 	TotalCount int
-	// count reads TotalCount only when the query asks for it.
-	count func() (int, error)
 }
 
 // EntityEdge is one entity of a page.
@@ -146,7 +144,7 @@ func (l *Loader) Paginate(ctx context.Context, args PageArgs, defaultSize int) (
 			rows[i], rows[j] = rows[j], rows[i]
 		}
 	}
-	views := l.batchOf(rows, false)
+	views := l.batchOf(rows)
 	for i, v := range views {
 		conn.Edges = append(conn.Edges, &EntityEdge{Node: Wrap(v), Cursor: ent.Cursor{ID: rows[i].ID, Value: orderValue(rows[i], column)}})
 	}

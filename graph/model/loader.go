@@ -59,11 +59,8 @@ func LoaderFrom(ctx context.Context) *Loader {
 	return l
 }
 
-// Page makes one batch of whole rows read elsewhere (a connection page).
-func (l *Loader) Page(rows []*ent.Entity) []*View { return l.batchOf(rows, true) }
-
-// batchOf makes one batch of rows; complete says they are whole rows.
-func (l *Loader) batchOf(rows []*ent.Entity, complete bool) []*View {
+// batchOf makes one batch of rows read with their key columns.
+func (l *Loader) batchOf(rows []*ent.Entity) []*View {
 	b := &batch{loader: l}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -74,23 +71,12 @@ func (l *Loader) batchOf(rows []*ent.Entity, complete bool) []*View {
 			out[i] = v
 			continue
 		}
-		v := newView(row, complete, b)
+		v := newView(row, b)
 		b.views = append(b.views, v)
 		l.byKey[row.RefKey], l.byRow[row] = v, v
 		out[i] = v
 	}
 	return out
-}
-
-// ViewOfRow returns the view of a row given to Page.
-func (l *Loader) ViewOfRow(row *ent.Entity) *View {
-	l.mu.Lock()
-	v := l.byRow[row]
-	l.mu.Unlock()
-	if v == nil {
-		v = l.Page([]*ent.Entity{row})[0]
-	}
-	return v
 }
 
 // ByKeys returns the entities with these ref keys, in order, leaving out
@@ -116,7 +102,7 @@ func (l *Loader) ByKeys(ctx context.Context, keys []string) ([]*View, error) {
 			}
 			rows = append(rows, got...)
 		}
-		l.batchOf(rows, false)
+		l.batchOf(rows)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -140,7 +126,7 @@ func (l *Loader) ByIDs(ctx context.Context, ids []string) ([]*View, error) {
 		}
 		rows = append(rows, got...)
 	}
-	views := l.batchOf(rows, false)
+	views := l.batchOf(rows)
 	byID := make(map[string]*View, len(views))
 	for _, v := range views {
 		byID[v.Row.ID] = v
@@ -326,14 +312,12 @@ func (b *batch) errorsOf(v *View) ([]*ProcessingError, error) {
 }
 
 // fullRowOf returns v's whole row, reading those of every entity of the
-// batch read with key columns only the first time.
+// batch the first time.
 func (b *batch) fullRowOf(v *View) (*ent.Entity, error) {
 	all, err := b.fullRows.get(func() (map[string]*ent.Entity, error) {
-		var ids []string
-		for _, w := range b.views {
-			if !w.complete {
-				ids = append(ids, w.Row.ID)
-			}
+		ids := make([]string, len(b.views))
+		for i, w := range b.views {
+			ids[i] = w.Row.ID
 		}
 		out := make(map[string]*ent.Entity, len(ids))
 		for part := range slices.Chunk(ids, chunk) {

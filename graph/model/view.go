@@ -32,17 +32,14 @@ type Entity interface {
 	base() *View
 }
 
-// ViewOf returns the View behind an Entity.
-func ViewOf(e Entity) *View { return e.base() }
-
 // View is one stored entity as GraphQL serves it. Typed views (Component,
 // API ...) embed it and add their kind's relations.
 type View struct {
-	// Row holds the key columns (id, ref_key, kind, namespace, name); the
-	// whole row is read for the batch when a field needs more (full).
-	Row      *ent.Entity
-	complete bool // Row is the whole row
-	batch    *batch
+	// Row holds the key columns (id, ref_key, kind, namespace, name; and
+	// the order column of a connection page); the whole row is read for
+	// the batch when a field needs more (full).
+	Row   *ent.Entity
+	batch *batch
 
 	decode sync.Once
 	doc    catalog.Entity
@@ -57,17 +54,10 @@ type EntityLink struct {
 	Type  *string
 }
 
-func newView(row *ent.Entity, complete bool, b *batch) *View {
-	return &View{Row: row, complete: complete, batch: b}
-}
+func newView(row *ent.Entity, b *batch) *View { return &View{Row: row, batch: b} }
 
 // full returns the whole row, read with the batch's the first time.
-func (v *View) full() (*ent.Entity, error) {
-	if v.complete {
-		return v.Row, nil
-	}
-	return v.batch.fullRowOf(v)
-}
+func (v *View) full() (*ent.Entity, error) { return v.batch.fullRowOf(v) }
 
 // column returns a column of the whole row.
 func column[T any](v *View, get func(*ent.Entity) T) (T, error) {
