@@ -2,12 +2,10 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/graph/model"
-	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/auth/principal"
 )
@@ -24,25 +22,10 @@ func signedIn(ctx context.Context, perm auth.Permission) (*principal.Principal, 
 
 // authorize asks the policy, and audits a denial.
 func (r *Resolver) authorize(ctx context.Context, perm auth.Permission, res auth.Resource) (*principal.Principal, error) {
-	p := principal.FromContext(ctx)
-	if err := r.deps.Policy.Authorize(p, perm, res); err != nil {
-		r.deps.Audit.Record(ctx, audit.Event{Action: string(perm), Target: res.Name, Outcome: audit.Denied, Reason: err.Error()})
+	if err := r.deps.Policy.Enforce(ctx, r.deps.Audit, perm, res); err != nil {
 		return nil, err
 	}
-	return p, nil
-}
-
-// record audits the outcome of a mutation: success, or the error.
-func (r *Resolver) record(ctx context.Context, perm auth.Permission, target string, err error, details map[string]any) {
-	ev := audit.Event{Action: string(perm), Target: target, Outcome: audit.Success, Details: details}
-	if err != nil {
-		ev.Outcome, ev.Reason = audit.Failure, err.Error()
-		var fe *catalog.FieldError
-		if errors.As(err, &fe) {
-			ev.Reason = fe.Error()
-		}
-	}
-	r.deps.Audit.Record(ctx, ev)
+	return principal.FromContext(ctx), nil
 }
 
 // entityByRef reads an entity the caller may read; ErrNotFound otherwise,

@@ -35,7 +35,7 @@ func (r *mutationResolver) RegisterLocation(ctx context.Context, input model.Reg
 	}
 	res, err := r.deps.Locations.Register(ctx, req)
 	if !req.DryRun {
-		r.record(ctx, auth.CreateLocation, input.Target, err, map[string]any{"type": req.Type})
+		r.deps.Audit.Outcome(ctx, string(auth.CreateLocation), input.Target, err, map[string]any{"type": req.Type})
 	}
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (r *mutationResolver) RefreshLocation(ctx context.Context, id string) (*ent
 		return nil, err
 	}
 	r.deps.Locations.Refresh(id)
-	r.record(ctx, auth.RefreshLocation, id, nil, nil)
+	r.deps.Audit.Outcome(ctx, string(auth.RefreshLocation), id, nil, nil)
 	return loc, nil
 }
 
@@ -73,7 +73,7 @@ func (r *mutationResolver) DeleteLocation(ctx context.Context, id string) (strin
 		return "", err
 	}
 	err := r.deps.Locations.Delete(ctx, id)
-	r.record(ctx, auth.DeleteLocation, id, err, nil)
+	r.deps.Audit.Outcome(ctx, string(auth.DeleteLocation), id, err, nil)
 	if err != nil {
 		return "", err
 	}
@@ -93,7 +93,7 @@ func (r *mutationResolver) RefreshEntity(ctx context.Context, ref string) (model
 	if id, ok := strings.CutPrefix(provider, "location:"); ok {
 		r.deps.Locations.Refresh(id)
 	}
-	r.record(ctx, auth.RefreshEntity, v.Key(), nil, nil)
+	r.deps.Audit.Outcome(ctx, string(auth.RefreshEntity), v.Key(), nil, nil)
 	return model.Wrap(v), nil
 }
 
@@ -104,7 +104,7 @@ func (r *mutationResolver) DeleteEntity(ctx context.Context, ref string) (string
 		return "", err
 	}
 	err = r.deps.Store.DeleteEntity(ctx, v.ID())
-	r.record(ctx, auth.DeleteEntity, v.Key(), err, nil)
+	r.deps.Audit.Outcome(ctx, string(auth.DeleteEntity), v.Key(), err, nil)
 	if err != nil {
 		return "", err
 	}

@@ -28,20 +28,7 @@ func (a *API) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 
 // authorize asks the policy; a denial is audited and answered 403.
 func (a *API) authorize(ctx context.Context, perm auth.Permission, res auth.Resource) error {
-	err := a.policy.Authorize(principal.FromContext(ctx), perm, res)
-	if err != nil {
-		a.audit.Record(ctx, audit.Event{Action: string(perm), Target: res.Name, Outcome: audit.Denied, Reason: err.Error()})
-	}
-	return err
-}
-
-// record audits the outcome of a mutation.
-func (a *API) record(ctx context.Context, perm auth.Permission, target string, err error) {
-	ev := audit.Event{Action: string(perm), Target: target, Outcome: audit.Success}
-	if err != nil {
-		ev.Outcome, ev.Reason = audit.Failure, err.Error()
-	}
-	a.audit.Record(ctx, ev)
+	return a.policy.Enforce(ctx, a.audit, perm, res)
 }
 
 // authorizeEntity authorizes perm on a stored entity against its owners.
@@ -58,6 +45,7 @@ func (a *API) authorizeLocation(ctx context.Context, perm auth.Permission, id st
 	return a.authorize(ctx, perm, auth.Resource{Name: id, CreatedBy: l.CreatedBy, Config: l.Origin == "config"})
 }
 
-var errDenied *auth.DeniedError
-
-func isDenied(err error) bool { return errors.As(err, &errDenied) }
+func isDenied(err error) bool {
+	var de *auth.DeniedError
+	return errors.As(err, &de)
+}

@@ -67,7 +67,7 @@ func (a *API) createLocation(c echo.Context) error {
 		CreatedBy: subjectOf(ctx),
 	})
 	if !dryRun {
-		a.record(ctx, auth.CreateLocation, spec.Target, err)
+		a.audit.Outcome(ctx, string(auth.CreateLocation), spec.Target, err, nil)
 	}
 	if err != nil {
 		return err
@@ -230,7 +230,7 @@ func (a *API) updateLocation(c echo.Context) error {
 		return err
 	}
 	updated, err := a.locations.Update(ctx, id, spec.Type, spec.Target)
-	a.record(ctx, auth.UpdateLocation, id, err)
+	a.audit.Outcome(ctx, string(auth.UpdateLocation), id, err, nil)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (a *API) deleteLocation(c echo.Context) error {
 		return err
 	}
 	err := a.locations.Delete(ctx, id)
-	a.record(ctx, auth.DeleteLocation, id, err)
+	a.audit.Outcome(ctx, string(auth.DeleteLocation), id, err, nil)
 	if err != nil {
 		return err
 	}

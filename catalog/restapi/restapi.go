@@ -653,7 +653,7 @@ func (a *API) deleteEntityByUID(c echo.Context) error {
 			return err
 		}
 		err = a.store.DeleteEntity(ctx, e.UID)
-		a.record(ctx, auth.DeleteEntity, e.Key, err)
+		a.audit.Outcome(ctx, string(auth.DeleteEntity), e.Key, err, nil)
 	}
 	if errors.Is(err, catalog.ErrNotFound) {
 		return notFound(fmt.Sprintf("Entity with uid %s not found", c.Param("uid")))
@@ -804,7 +804,7 @@ func (a *API) refresh(c echo.Context) error {
 	if id, ok := strings.CutPrefix(e.Provider, "location:"); ok {
 		a.refresher.Trigger(id)
 	}
-	a.record(ctx, auth.RefreshEntity, e.Key, nil)
+	a.audit.Outcome(ctx, string(auth.RefreshEntity), e.Key, nil, nil)
 	return c.NoContent(http.StatusOK)
 }
 

@@ -155,3 +155,13 @@ func (l *Log) KeepFor(ctx context.Context, retention time.Duration) error {
 		}
 	}
 }
+
+// Outcome records what became of an action: success when err is nil, a
+// failure with err's words otherwise.
+func (l *Log) Outcome(ctx context.Context, action, target string, err error, details map[string]any) {
+	ev := Event{Action: action, Target: target, Outcome: Success, Details: details}
+	if err != nil {
+		ev.Outcome, ev.Reason = Failure, err.Error()
+	}
+	l.Record(ctx, ev)
+}

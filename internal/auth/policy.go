@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth/principal"
 	"github.com/pont-dev/pont/internal/config"
 )
@@ -161,4 +163,15 @@ func (pol *Policy) Authorize(p *principal.Principal, perm Permission, res Resour
 		return deny("admins only")
 	}
 	return deny("unknown permission")
+}
+
+// Enforce authorizes perm on res for the principal of ctx, as Authorize
+// does, and writes a refusal to the audit trail. Both APIs call it before
+// every mutation.
+func (pol *Policy) Enforce(ctx context.Context, trail *audit.Log, perm Permission, res Resource) error {
+	err := pol.Authorize(principal.FromContext(ctx), perm, res)
+	if err != nil {
+		trail.Record(ctx, audit.Event{Action: string(perm), Target: res.Name, Outcome: audit.Denied, Reason: err.Error()})
+	}
+	return err
 }
