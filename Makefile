@@ -19,13 +19,16 @@ build:
 
 ## test: install and start what the tests need, then run every test
 test: test-deps check-generated vet
-	PONT_REQUIRE_DOCKER=1 $(GO) test -race -count=1 -timeout 30m ./...
+	PONT_REQUIRE_DOCKER=1 PONT_REQUIRE_KUBE=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-deps: Docker engine, the local PostgreSQL image, Node for the client
-## check, and Dex (the OIDC provider of the sign-in tests), built and cached
+## check, Dex (the OIDC provider of the sign-in tests), and kube-apiserver
+## and etcd (the real Kubernetes API servers of internal/testutil/kubetest),
+## built and cached
 test-deps:
 	deploy/testenv/setup.sh
 	deploy/testenv/dex.sh >/dev/null
+	deploy/testenv/envtest.sh >/dev/null
 
 ## check-generated: generated code must match its sources
 check-generated:

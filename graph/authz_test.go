@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/ent"
 	"github.com/pont-dev/pont/ent/apitoken"
@@ -472,6 +470,30 @@ func authzCases() map[string]fieldCase {
 			},
 		},
 
+		// The Kubernetes inventory: no plugin here, so every caller gets
+		// empty lists; plugins/kubernetes tests them with real clusters,
+		// including a caller who may not read kind Resource.
+		"Query.clusters": {
+			query: `{ clusters { name reachable } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "clusters", res)
+			},
+		},
+		"Query.environments": {
+			query: `{ environments(first: 5) { totalCount nodes { name } } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "environments", res)
+			},
+		},
+		"Query.databases": {
+			query: `{ databases(first: 5, status: READY) { totalCount nodes { name health } } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "databases", res)
+			},
+		},
+		"Subscription.inventoryChanged": {
+			query: `subscription { inventoryChanged { type removed } }`, vars: noVars, subscription: true,
+		},
 		"Subscription.entityChanged": {
 			query: `subscription { entityChanged { type ref kind } }`, vars: noVars, subscription: true,
 		},
@@ -660,14 +682,6 @@ func noLeak(t testing.TB, res response) {
 	}
 }
 
-// wsClient speaks graphql-transport-ws to the handler over a real socket.
-type wsClient struct {
-	t    testing.TB
-	conn *websocket.Conn
-	msgs chan map[string]any
-	done chan error
-}
-
 // serveAs serves h with p (nil: nobody) in every request's context, as the
 // authentication middleware would.
 func serveAs(t testing.TB, h http.Handler, p *principal.Principal) *httptest.Server {
@@ -681,92 +695,20 @@ func serveAs(t testing.TB, h http.Handler, p *principal.Principal) *httptest.Ser
 	return srv
 }
 
-func dialWS(t testing.TB, srv *httptest.Server, header http.Header) (*wsClient, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/graphql", &websocket.DialOptions{
-		Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: header,
-	})
-	if err != nil {
-		return nil, resp, err
-	}
-	c := &wsClient{t: t, conn: conn, msgs: make(chan map[string]any, 100), done: make(chan error, 1)}
-	t.Cleanup(func() { conn.CloseNow() })
-	go func() {
-		for {
-			_, data, err := conn.Read(context.Background())
-			if err != nil {
-				c.done <- err
-				close(c.msgs)
-				return
-			}
-			var m map[string]any
-			if json.Unmarshal(data, &m) == nil {
-				c.msgs <- m
-			}
-		}
-	}()
-	return c, resp, nil
-}
-
-func (c *wsClient) send(v any) {
-	c.t.Helper()
-	data, _ := json.Marshal(v)
-	if err := c.conn.Write(context.Background(), websocket.MessageText, data); err != nil {
-		c.t.Fatalf("websocket write: %v", err)
-	}
-}
-
-// next returns the next message other than ping/pong/ka, or nil when the
-// connection closed or nothing came within d.
-func (c *wsClient) next(d time.Duration) map[string]any {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		select {
-		case m, ok := <-c.msgs:
-			if !ok {
-				return nil
-			}
-			switch m["type"] {
-			case "ping":
-				c.send(map[string]any{"type": "pong"})
-				continue
-			case "pong", "ka":
-				continue
-			}
-			return m
-		case <-timer.C:
-			return nil
-		}
-	}
-}
-
-// subscribe opens a socket as p, initialises it and subscribes; it
-// returns the client and whether the server acknowledged the connection.
-func subscribe(t testing.TB, h http.Handler, p *principal.Principal, query string, vars map[string]any) (*wsClient, bool) {
-	c, _, err := dialWS(t, serveAs(t, h, p), nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
-	m := c.next(5 * time.Second)
-	if m == nil || m["type"] != "connection_ack" {
-		return c, false
-	}
-	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
-	return c, true
+// subscribe serves h as p and subscribes through a real socket.
+func subscribe(t testing.TB, h http.Handler, p *principal.Principal, query string, vars map[string]any) (*graphtest.WSClient, bool) {
+	return graphtest.Subscribe(t, serveAs(t, h, p).URL, nil, query, vars)
 }
 
 func walkSubscription(t *testing.T, fx *fixture, c fieldCase) {
 	t.Run("anonymous", func(t *testing.T) {
 		ws, acked := subscribe(t, fx.api.h, nil, c.query, nil)
 		if acked {
-			m := ws.next(2 * time.Second)
+			m := ws.Next(2 * time.Second)
 			t.Fatalf("anonymous subscriber acknowledged; then got %v", m)
 		}
 		select {
-		case <-ws.done:
+		case <-ws.Done:
 		case <-time.After(5 * time.Second):
 			t.Fatal("the server kept an anonymous socket open")
 		}
@@ -778,7 +720,7 @@ func walkSubscription(t *testing.T, fx *fixture, c fieldCase) {
 				t.Fatalf("%s not acknowledged", r)
 			}
 			// Nothing changes: no message, in particular no error.
-			if m := ws.next(300 * time.Millisecond); m != nil {
+			if m := ws.Next(300 * time.Millisecond); m != nil {
 				t.Fatalf("%s got %v", r, m)
 			}
 		})
@@ -808,10 +750,10 @@ func rewriteCatalog(t testing.TB, env *graphtest.Env, replace ...string) {
 }
 
 // collect gathers the entityChanged events of ws until quiet for quiet.
-func collect(t testing.TB, ws *wsClient, quiet time.Duration) []map[string]any {
+func collect(t testing.TB, ws *graphtest.WSClient, quiet time.Duration) []map[string]any {
 	var out []map[string]any
 	for {
-		m := ws.next(quiet)
+		m := ws.Next(quiet)
 		if m == nil {
 			return out
 		}

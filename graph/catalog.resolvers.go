@@ -211,14 +211,7 @@ func (r *queryResolver) Entity(ctx context.Context, ref string) (model.Entity, e
 	if _, err := signedIn(ctx, auth.ReadEntity); err != nil {
 		return nil, err
 	}
-	v, err := r.entityByRef(ctx, ref)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return model.Wrap(v), nil
+	return r.entityOrNull(ctx, ref)
 }
 
 // Graph is the resolver for the graph field.

@@ -10,6 +10,7 @@ import (
 	"github.com/pont-dev/pont/ent"
 	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
+	"github.com/pont-dev/pont/plugins"
 )
 
 // Resolver is the root resolver: the dependencies every resolver uses.
@@ -30,6 +31,9 @@ type Deps struct {
 	Audit     *audit.Log
 	// Tokens mints and revokes API tokens (nil: token mutations fail).
 	Tokens TokenService
-	Limits Limits
-	Log    *slog.Logger
+	// Inventory is the Kubernetes plugin's live picture (nil: no
+	// clusters configured, and the lists are empty).
+	Inventory plugins.Inventory
+	Limits    Limits
+	Log       *slog.Logger
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/pont-dev/pont/graph"
 	"github.com/pont-dev/pont/internal/auth/principal"
 	"github.com/pont-dev/pont/internal/config"
+	"github.com/pont-dev/pont/internal/testutil/dbtest"
 	"github.com/pont-dev/pont/internal/testutil/graphtest"
 )
 
@@ -429,7 +430,7 @@ func TestHiddenEntitiesAnswerAsMissing(t *testing.T) {
 }
 
 func TestWebSocketOrigin(t *testing.T) {
-	env := graphtest.New(t, graphtest.Dialects(t)["sqlite"], graphtest.Options{Teams: 1, ComponentsPerTeam: 1})
+	env := graphtest.New(t, dbtest.SQLite(t), graphtest.Options{Teams: 1, ComponentsPerTeam: 1})
 	me := env.Principal("someone")
 	limits := graph.DefaultLimits()
 	limits.AllowedOrigins = []string{"https://pont.example.com"}
@@ -448,17 +449,17 @@ func TestWebSocketOrigin(t *testing.T) {
 		if origin != "" {
 			h.Set("Origin", origin)
 		}
-		c, resp, err := dialWS(t, srv, h)
+		c, resp, err := graphtest.DialWS(t, srv.URL, h)
 		if allowed {
 			if err != nil {
 				t.Errorf("Origin %q refused: %v", origin, err)
 				continue
 			}
-			c.conn.Close(websocket.StatusNormalClosure, "")
+			c.Conn.Close(websocket.StatusNormalClosure, "")
 			continue
 		}
 		if err == nil {
-			c.conn.CloseNow()
+			c.Conn.CloseNow()
 			t.Errorf("Origin %q accepted", origin)
 			continue
 		}
@@ -473,9 +474,9 @@ func TestWebSocketOrigin(t *testing.T) {
 			t.Fatal("not acknowledged")
 		}
 		big := `{"id":"2","type":"subscribe","payload":{"query":"subscription { entityChanged { ref } }","variables":{"x":"` + strings.Repeat("x", 2<<20) + `"}}}`
-		ws.conn.Write(context.Background(), websocket.MessageText, []byte(big))
+		ws.Conn.Write(context.Background(), websocket.MessageText, []byte(big))
 		select {
-		case err := <-ws.done:
+		case err := <-ws.Done:
 			if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
 				t.Logf("closed with %v", err)
 			}

@@ -265,11 +265,24 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 		}
 		kept := fresh[:0]
 		for _, p := range fresh {
-			if owner, taken := owners[p.Key]; taken {
+			owner, taken := owners[p.Key]
+			if taken && owner.provider == a.m.Provider {
+				// A delta names an entity it did not load (no Sources
+				// cover it): it is the provider's own, to update.
+				if owner.hash == p.Hash && !owner.orphan {
+					a.res.Unchanged++
+				} else {
+					changed = append(changed, p)
+					ids[p] = stored{owner.id, owner.seq, p.Key}
+				}
+				a.known[p.Key] = owner.known
+				continue
+			}
+			if taken {
 				a.res.Conflicts++
 				a.errors = append(a.errors, catalog.ProcessingError{
 					Source: p.Source, Field: "metadata.name",
-					Message: fmt.Sprintf("entity %s is already provided by %s; this location's copy was refused", p.Ref, catalog.DescribeProvider(owner)),
+					Message: fmt.Sprintf("entity %s is already provided by %s; this location's copy was refused", p.Ref, catalog.DescribeProvider(owner.provider)),
 				})
 				continue
 			}
@@ -307,23 +320,30 @@ func (a *applier) flush(ctx context.Context, batch []*catalog.Prepared) error {
 	return a.insertRelations(ctx, written, ids)
 }
 
-func (a *applier) ownersOf(ctx context.Context, ps []*catalog.Prepared) (map[string]string, error) {
+// owned is a stored entity and the provider that owns it.
+type owned struct {
+	known
+	provider string
+}
+
+func (a *applier) ownersOf(ctx context.Context, ps []*catalog.Prepared) (map[string]owned, error) {
 	args := make([]any, len(ps))
 	for i, p := range ps {
 		args[i] = p.Key
 	}
-	rows, err := a.tx.QueryContext(ctx, a.s.q("SELECT ref_key, provider FROM entities WHERE ref_key IN ("+placeholders(len(ps))+")"), args...)
+	rows, err := a.tx.QueryContext(ctx, a.s.q("SELECT ref_key, provider, id, seq, hash, orphan FROM entities WHERE ref_key IN ("+placeholders(len(ps))+")"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read owners: %w", err)
 	}
 	defer rows.Close()
-	owners := map[string]string{}
+	owners := map[string]owned{}
 	for rows.Next() {
-		var k, p string
-		if err := rows.Scan(&k, &p); err != nil {
+		var k string
+		var o owned
+		if err := rows.Scan(&k, &o.provider, &o.id, &o.seq, &o.hash, &o.orphan); err != nil {
 			return nil, err
 		}
-		owners[k] = p
+		owners[k] = o
 	}
 	return owners, rows.Err()
 }

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"SecondProviderIsRefused", testSecondProviderIsRefused},
 		{"ErrorKeepsStoredEntity", testErrorKeepsStoredEntity},
 		{"DeltaReplacesSources", testDeltaReplacesSources},
+		{"DeltaWithoutSources", testDeltaWithoutSources},
 		{"FailedMutationWritesNothing", testFailedMutationWritesNothing},
 		{"QueryFilters", testQueryFilters},
 		{"QueryOrderAndPages", testQueryOrderAndPages},
@@ -293,6 +294,33 @@ func testDeltaReplacesSources(t *testing.T, s catalog.Store) {
 	// A delta that names removed keys.
 	apply(t, s, &catalog.Mutation{Provider: "p1", Removed: []string{"component:default/b"}, Entities: seq()})
 	absent(t, s, "component:default/b")
+}
+
+// testDeltaWithoutSources: a provider that is not file-based (the
+// Kubernetes plugin) sends deltas naming only what changed; they update its
+// own entities in place, leave the rest alone, and still refuse another
+// provider's.
+func testDeltaWithoutSources(t *testing.T, s catalog.Store) {
+	apply(t, s, full("p1", prepare(t, component("a", "team", nil), "k8s:c1"), prepare(t, component("b", "team", nil), "k8s:c1")))
+	apply(t, s, full("p2", prepare(t, component("c", "team", nil), "file:/c.yaml")))
+	before := mustGet(t, s, "component:default/a")
+	res := apply(t, s, &catalog.Mutation{Provider: "p1", Entities: seq(
+		prepare(t, component("a", "other", nil), "k8s:c1"),
+		prepare(t, component("b", "team", nil), "k8s:c1"),
+		prepare(t, component("c", "other", nil), "k8s:c1"),
+		prepare(t, component("d", "team", nil), "k8s:c1"))})
+	if res.Updated != 1 || res.Unchanged != 1 || res.Inserted != 1 || res.Conflicts != 1 || res.Removed != 0 {
+		t.Fatalf("delta = %+v, want 1 updated, 1 unchanged, 1 inserted, 1 conflict, 0 removed", res)
+	}
+	after := mustGet(t, s, "component:default/a")
+	if after.UID != before.UID {
+		t.Fatalf("uid %s -> %s: a delta update must keep it", before.UID, after.UID)
+	}
+	same(t, "relations after a delta", relations(after), []string{"ownedBy group:default/other"})
+	if c := mustGet(t, s, "component:default/c"); c.Provider != "p2" {
+		t.Fatalf("c now belongs to %s", c.Provider)
+	}
+	mustGet(t, s, "component:default/d")
 }
 
 func testFailedMutationWritesNothing(t *testing.T, s catalog.Store) {

@@ -19,6 +19,7 @@ import (
 	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/server"
+	"github.com/pont-dev/pont/plugins"
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -55,6 +56,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("server.addr: %w", err)
 	}
+	kubeCtx, stopKube := context.WithCancel(ctx)
+	defer stopKube()
+	if app.inventory, err = app.startKubernetes(kubeCtx); err != nil {
+		return err
+	}
 	srv := server.New(server.Config{
 		Addr: cfg.Server.Addr, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
 		RequestTimeout: cfg.Server.RequestTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
@@ -88,6 +94,8 @@ type app struct {
 	locations *catalog.Locations
 	policy    *auth.Policy
 	audit     *audit.Log
+	// inventory is the Kubernetes plugin (nil without clusters).
+	inventory plugins.Inventory
 }
 
 // openApp opens and (optionally) migrates the database, then builds the

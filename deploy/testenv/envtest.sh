@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# deploy/testenv/envtest.sh: builds the binaries controller-runtime's
-# envtest runs as a real Kubernetes API server (kube-apiserver and etcd),
-# from the Go module proxy, and caches them under the cache dir keyed by
-# their versions. Prints the folder holding both (envtest's
-# BinaryAssetsDirectory) on stdout.
+# deploy/testenv/envtest.sh: builds the binaries that the tests run as real
+# Kubernetes API servers (kube-apiserver and etcd; see
+# internal/testutil/kubetest), from the Go module proxy, and caches them
+# under the cache dir keyed by their versions. Prints the folder holding
+# both on stdout (the layout controller-runtime's envtest also accepts as
+# BinaryAssetsDirectory).
 #
 # kube-apiserver takes about 3.5 minutes on 2 cores, etcd about 20 s; a
 # second run with the cache in place takes no time.
@@ -34,10 +35,26 @@ if [[ -x $DIR/kube-apiserver && -x $DIR/etcd ]]; then
 fi
 mkdir -p "$DIR"
 
+# Test binaries of several packages (go test runs them in parallel) may all
+# call this script on a cold cache: one builds, the others wait for it
+# instead of building the same files into the same place.
+exec 9>"$DIR.lock"
+flock 9
+if [[ -x $DIR/kube-apiserver && -x $DIR/etcd ]]; then
+  printf '%s\n' "$DIR"
+  exit 0
+fi
+
+# Helper modules of an interrupted build (kubetest stops this script when it
+# takes too long for a run that does not require Kubernetes).
+work_dirs=()
+trap 'rm -rf "${work_dirs[@]}"' EXIT
+
 build_etcd() {
   [[ -x $DIR/etcd ]] && return
   local work t0=$SECONDS
   work=$(mktemp -d "${TMPDIR:-/tmp}/pont-etcd-build.XXXXXX")
+  work_dirs+=("$work")
   log "building etcd $ETCD_VERSION"
   (
     cd "$work"
@@ -54,6 +71,7 @@ build_apiserver() {
   [[ -x $DIR/kube-apiserver ]] && return
   local work t0=$SECONDS
   work=$(mktemp -d "${TMPDIR:-/tmp}/pont-kube-build.XXXXXX")
+  work_dirs+=("$work")
   log "building kube-apiserver $KUBE_VERSION (about 3.5 minutes)"
   (
     cd "$work"

@@ -18,6 +18,7 @@ import (
 	"github.com/pont-dev/pont/ent"
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/graph/model"
+	"github.com/pont-dev/pont/plugins"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -32,6 +33,10 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Component() ComponentResolver
+	Database() DatabaseResolver
+	Environment() EnvironmentResolver
+	KubernetesCluster() KubernetesClusterResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
@@ -151,11 +156,48 @@ type ComplexityRoot struct {
 		Title            func(childComplexity int) int
 		Type             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+		Workloads        func(childComplexity int) int
 	}
 
 	CreateAPITokenPayload struct {
 		APIToken func(childComplexity int) int
 		Token    func(childComplexity int) int
+	}
+
+	Database struct {
+		Cluster          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Dependents       func(childComplexity int) int
+		DesiredInstances func(childComplexity int) int
+		Endpoint         func(childComplexity int) int
+		Engine           func(childComplexity int) int
+		Entity           func(childComplexity int) int
+		EntityRef        func(childComplexity int) int
+		Environment      func(childComplexity int) int
+		Group            func(childComplexity int) int
+		Health           func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Message          func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Namespace        func(childComplexity int) int
+		Operator         func(childComplexity int) int
+		Owner            func(childComplexity int) int
+		Parent           func(childComplexity int) int
+		Phase            func(childComplexity int) int
+		ReadyInstances   func(childComplexity int) int
+		Secrets          func(childComplexity int) int
+		Services         func(childComplexity int) int
+		Stale            func(childComplexity int) int
+		Storage          func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
+	}
+
+	DatabaseConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	Domain struct {
@@ -216,6 +258,30 @@ type ComplexityRoot struct {
 		Title func(childComplexity int) int
 		Type  func(childComplexity int) int
 		URL   func(childComplexity int) int
+	}
+
+	Environment struct {
+		Cluster    func(childComplexity int) int
+		Components func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Databases  func(childComplexity int) int
+		Entity     func(childComplexity int) int
+		EntityRef  func(childComplexity int) int
+		Labels     func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Namespace  func(childComplexity int) int
+		Owner      func(childComplexity int) int
+		Phase      func(childComplexity int) int
+		Quota      func(childComplexity int) int
+		Stale      func(childComplexity int) int
+		System     func(childComplexity int) int
+	}
+
+	EnvironmentConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	Facet struct {
@@ -288,6 +354,27 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	InventoryChange struct {
+		Cluster     func(childComplexity int) int
+		Database    func(childComplexity int) int
+		Environment func(childComplexity int) int
+		Removed     func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	KubernetesCluster struct {
+		Entity     func(childComplexity int) int
+		EntityRef  func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Kinds      func(childComplexity int) int
+		LastSyncAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Reachable  func(childComplexity int) int
+		Server     func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
 	Location struct {
 		Annotations      func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
@@ -332,6 +419,14 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Pod struct {
+		Name     func(childComplexity int) int
+		Phase    func(childComplexity int) int
+		Ready    func(childComplexity int) int
+		Reasons  func(childComplexity int) int
+		Restarts func(childComplexity int) int
+	}
+
 	ProcessingError struct {
 		Document func(childComplexity int) int
 		Field    func(childComplexity int) int
@@ -341,16 +436,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
-		AuditEvents func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Entities    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *model.EntityOrder, where *ent.EntityWhereInput) int
-		Entity      func(childComplexity int, ref string) int
-		Graph       func(childComplexity int, ref string, depth int, relationTypes []string) int
-		Locations   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.RegisteredLocationOrder, where *ent.RegisteredLocationWhereInput) int
-		Node        func(childComplexity int, id string) int
-		Nodes       func(childComplexity int, ids []string) int
-		Search      func(childComplexity int, query string, kinds []string, first *int, after *string, facets []string) int
-		Viewer      func(childComplexity int) int
+		APITokens    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		AuditEvents  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		Clusters     func(childComplexity int) int
+		Databases    func(childComplexity int, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) int
+		Entities     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *model.EntityOrder, where *ent.EntityWhereInput) int
+		Entity       func(childComplexity int, ref string) int
+		Environments func(childComplexity int, cluster *string, owner *string, first *int, after *string) int
+		Graph        func(childComplexity int, ref string, depth int, relationTypes []string) int
+		Locations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.RegisteredLocationOrder, where *ent.RegisteredLocationWhereInput) int
+		Node         func(childComplexity int, id string) int
+		Nodes        func(childComplexity int, ids []string) int
+		Search       func(childComplexity int, query string, kinds []string, first *int, after *string, facets []string) int
+		Viewer       func(childComplexity int) int
+	}
+
+	QuotaItem struct {
+		Hard     func(childComplexity int) int
+		Resource func(childComplexity int) int
+		Used     func(childComplexity int) int
 	}
 
 	RegisterLocationPayload struct {
@@ -422,7 +526,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		EntityChanged func(childComplexity int, kinds []string, refs []string) int
+		EntityChanged    func(childComplexity int, kinds []string, refs []string) int
+		InventoryChanged func(childComplexity int, types []model.InventoryChangeType, cluster *string) int
 	}
 
 	System struct {
@@ -500,12 +605,37 @@ type ComplexityRoot struct {
 		ReadKinds func(childComplexity int) int
 		User      func(childComplexity int) int
 	}
+
+	Workload struct {
+		Cluster   func(childComplexity int) int
+		Desired   func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Namespace func(childComplexity int) int
+		Pods      func(childComplexity int) int
+		Ready     func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type ComponentResolver interface {
+	Workloads(ctx context.Context, obj *model.Component) ([]*plugins.Workload, error)
+}
+type DatabaseResolver interface {
+	Entity(ctx context.Context, obj *plugins.Database) (model.Entity, error)
+}
+type EnvironmentResolver interface {
+	Labels(ctx context.Context, obj *plugins.Environment) (any, error)
+
+	Entity(ctx context.Context, obj *plugins.Environment) (model.Entity, error)
+	Databases(ctx context.Context, obj *plugins.Environment) ([]*plugins.Database, error)
+}
+type KubernetesClusterResolver interface {
+	Entity(ctx context.Context, obj *plugins.Cluster) (model.Entity, error)
+}
 type MutationResolver interface {
 	RegisterLocation(ctx context.Context, input model.RegisterLocationInput) (*model.RegisterLocationPayload, error)
 	RefreshLocation(ctx context.Context, id string) (*ent.Location, error)
@@ -527,9 +657,13 @@ type QueryResolver interface {
 	Entity(ctx context.Context, ref string) (model.Entity, error)
 	Graph(ctx context.Context, ref string, depth int, relationTypes []string) (*model.EntityGraph, error)
 	Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string) (*model.SearchResult, error)
+	Clusters(ctx context.Context) ([]*plugins.Cluster, error)
+	Environments(ctx context.Context, cluster *string, owner *string, first *int, after *string) (*model.EnvironmentConnection, error)
+	Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) (*model.DatabaseConnection, error)
 }
 type SubscriptionResolver interface {
 	EntityChanged(ctx context.Context, kinds []string, refs []string) (<-chan *model.EntityChange, error)
+	InventoryChanged(ctx context.Context, types []model.InventoryChangeType, cluster *string) (<-chan *model.InventoryChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1095,6 +1229,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Component.UpdatedAt(childComplexity), true
+	case "Component.workloads":
+		if e.ComplexityRoot.Component.Workloads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Component.Workloads(childComplexity), true
 
 	case "CreateAPITokenPayload.apiToken":
 		if e.ComplexityRoot.CreateAPITokenPayload.APIToken == nil {
@@ -1108,6 +1248,188 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateAPITokenPayload.Token(childComplexity), true
+
+	case "Database.cluster":
+		if e.ComplexityRoot.Database.Cluster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Cluster(childComplexity), true
+	case "Database.createdAt":
+		if e.ComplexityRoot.Database.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.CreatedAt(childComplexity), true
+	case "Database.dependents":
+		if e.ComplexityRoot.Database.Dependents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Dependents(childComplexity), true
+	case "Database.desiredInstances":
+		if e.ComplexityRoot.Database.DesiredInstances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.DesiredInstances(childComplexity), true
+	case "Database.endpoint":
+		if e.ComplexityRoot.Database.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Endpoint(childComplexity), true
+	case "Database.engine":
+		if e.ComplexityRoot.Database.Engine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Engine(childComplexity), true
+	case "Database.entity":
+		if e.ComplexityRoot.Database.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Entity(childComplexity), true
+	case "Database.entityRef":
+		if e.ComplexityRoot.Database.EntityRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.EntityRef(childComplexity), true
+	case "Database.environment":
+		if e.ComplexityRoot.Database.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Environment(childComplexity), true
+	case "Database.group":
+		if e.ComplexityRoot.Database.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Group(childComplexity), true
+	case "Database.health":
+		if e.ComplexityRoot.Database.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Health(childComplexity), true
+	case "Database.kind":
+		if e.ComplexityRoot.Database.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Kind(childComplexity), true
+	case "Database.message":
+		if e.ComplexityRoot.Database.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Message(childComplexity), true
+	case "Database.name":
+		if e.ComplexityRoot.Database.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Name(childComplexity), true
+	case "Database.namespace":
+		if e.ComplexityRoot.Database.Namespace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Namespace(childComplexity), true
+	case "Database.operator":
+		if e.ComplexityRoot.Database.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Operator(childComplexity), true
+	case "Database.owner":
+		if e.ComplexityRoot.Database.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Owner(childComplexity), true
+	case "Database.parent":
+		if e.ComplexityRoot.Database.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Parent(childComplexity), true
+	case "Database.phase":
+		if e.ComplexityRoot.Database.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Phase(childComplexity), true
+	case "Database.readyInstances":
+		if e.ComplexityRoot.Database.ReadyInstances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.ReadyInstances(childComplexity), true
+	case "Database.secrets":
+		if e.ComplexityRoot.Database.Secrets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Secrets(childComplexity), true
+	case "Database.services":
+		if e.ComplexityRoot.Database.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Services(childComplexity), true
+	case "Database.stale":
+		if e.ComplexityRoot.Database.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Stale(childComplexity), true
+	case "Database.storage":
+		if e.ComplexityRoot.Database.Storage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Storage(childComplexity), true
+	case "Database.updatedAt":
+		if e.ComplexityRoot.Database.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.UpdatedAt(childComplexity), true
+	case "Database.version":
+		if e.ComplexityRoot.Database.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Database.Version(childComplexity), true
+
+	case "DatabaseConnection.endCursor":
+		if e.ComplexityRoot.DatabaseConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseConnection.EndCursor(childComplexity), true
+	case "DatabaseConnection.hasNextPage":
+		if e.ComplexityRoot.DatabaseConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseConnection.HasNextPage(childComplexity), true
+	case "DatabaseConnection.nodes":
+		if e.ComplexityRoot.DatabaseConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseConnection.Nodes(childComplexity), true
+	case "DatabaseConnection.totalCount":
+		if e.ComplexityRoot.DatabaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseConnection.TotalCount(childComplexity), true
 
 	case "Domain.annotations":
 		if e.ComplexityRoot.Domain.Annotations == nil {
@@ -1371,6 +1693,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntityLink.URL(childComplexity), true
+
+	case "Environment.cluster":
+		if e.ComplexityRoot.Environment.Cluster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Cluster(childComplexity), true
+	case "Environment.components":
+		if e.ComplexityRoot.Environment.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Components(childComplexity), true
+	case "Environment.createdAt":
+		if e.ComplexityRoot.Environment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.CreatedAt(childComplexity), true
+	case "Environment.databases":
+		if e.ComplexityRoot.Environment.Databases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Databases(childComplexity), true
+	case "Environment.entity":
+		if e.ComplexityRoot.Environment.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Entity(childComplexity), true
+	case "Environment.entityRef":
+		if e.ComplexityRoot.Environment.EntityRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.EntityRef(childComplexity), true
+	case "Environment.labels":
+		if e.ComplexityRoot.Environment.Labels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Labels(childComplexity), true
+	case "Environment.name":
+		if e.ComplexityRoot.Environment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Name(childComplexity), true
+	case "Environment.namespace":
+		if e.ComplexityRoot.Environment.Namespace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Namespace(childComplexity), true
+	case "Environment.owner":
+		if e.ComplexityRoot.Environment.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Owner(childComplexity), true
+	case "Environment.phase":
+		if e.ComplexityRoot.Environment.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Phase(childComplexity), true
+	case "Environment.quota":
+		if e.ComplexityRoot.Environment.Quota == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Quota(childComplexity), true
+	case "Environment.stale":
+		if e.ComplexityRoot.Environment.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Stale(childComplexity), true
+	case "Environment.system":
+		if e.ComplexityRoot.Environment.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.System(childComplexity), true
+
+	case "EnvironmentConnection.endCursor":
+		if e.ComplexityRoot.EnvironmentConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnvironmentConnection.EndCursor(childComplexity), true
+	case "EnvironmentConnection.hasNextPage":
+		if e.ComplexityRoot.EnvironmentConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnvironmentConnection.HasNextPage(childComplexity), true
+	case "EnvironmentConnection.nodes":
+		if e.ComplexityRoot.EnvironmentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnvironmentConnection.Nodes(childComplexity), true
+	case "EnvironmentConnection.totalCount":
+		if e.ComplexityRoot.EnvironmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnvironmentConnection.TotalCount(childComplexity), true
 
 	case "Facet.field":
 		if e.ComplexityRoot.Facet.Field == nil {
@@ -1717,6 +2149,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Group.UpdatedAt(childComplexity), true
 
+	case "InventoryChange.cluster":
+		if e.ComplexityRoot.InventoryChange.Cluster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryChange.Cluster(childComplexity), true
+	case "InventoryChange.database":
+		if e.ComplexityRoot.InventoryChange.Database == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryChange.Database(childComplexity), true
+	case "InventoryChange.environment":
+		if e.ComplexityRoot.InventoryChange.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryChange.Environment(childComplexity), true
+	case "InventoryChange.removed":
+		if e.ComplexityRoot.InventoryChange.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryChange.Removed(childComplexity), true
+	case "InventoryChange.type":
+		if e.ComplexityRoot.InventoryChange.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryChange.Type(childComplexity), true
+
+	case "KubernetesCluster.entity":
+		if e.ComplexityRoot.KubernetesCluster.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Entity(childComplexity), true
+	case "KubernetesCluster.entityRef":
+		if e.ComplexityRoot.KubernetesCluster.EntityRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.EntityRef(childComplexity), true
+	case "KubernetesCluster.error":
+		if e.ComplexityRoot.KubernetesCluster.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Error(childComplexity), true
+	case "KubernetesCluster.kinds":
+		if e.ComplexityRoot.KubernetesCluster.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Kinds(childComplexity), true
+	case "KubernetesCluster.lastSyncAt":
+		if e.ComplexityRoot.KubernetesCluster.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.LastSyncAt(childComplexity), true
+	case "KubernetesCluster.name":
+		if e.ComplexityRoot.KubernetesCluster.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Name(childComplexity), true
+	case "KubernetesCluster.reachable":
+		if e.ComplexityRoot.KubernetesCluster.Reachable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Reachable(childComplexity), true
+	case "KubernetesCluster.server":
+		if e.ComplexityRoot.KubernetesCluster.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Server(childComplexity), true
+	case "KubernetesCluster.source":
+		if e.ComplexityRoot.KubernetesCluster.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Source(childComplexity), true
+	case "KubernetesCluster.version":
+		if e.ComplexityRoot.KubernetesCluster.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KubernetesCluster.Version(childComplexity), true
+
 	case "Location.annotations":
 		if e.ComplexityRoot.Location.Annotations == nil {
 			break
@@ -1975,6 +2499,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Pod.name":
+		if e.ComplexityRoot.Pod.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pod.Name(childComplexity), true
+	case "Pod.phase":
+		if e.ComplexityRoot.Pod.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pod.Phase(childComplexity), true
+	case "Pod.ready":
+		if e.ComplexityRoot.Pod.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pod.Ready(childComplexity), true
+	case "Pod.reasons":
+		if e.ComplexityRoot.Pod.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pod.Reasons(childComplexity), true
+	case "Pod.restarts":
+		if e.ComplexityRoot.Pod.Restarts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pod.Restarts(childComplexity), true
+
 	case "ProcessingError.document":
 		if e.ComplexityRoot.ProcessingError.Document == nil {
 			break
@@ -2028,6 +2583,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
+	case "Query.clusters":
+		if e.ComplexityRoot.Query.Clusters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Clusters(childComplexity), true
+	case "Query.databases":
+		if e.ComplexityRoot.Query.Databases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_databases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Databases(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["engine"].(*string), args["status"].(*plugins.Health), args["environment"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.entities":
 		if e.ComplexityRoot.Query.Entities == nil {
 			break
@@ -2050,6 +2622,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Entity(childComplexity, args["ref"].(string)), true
+	case "Query.environments":
+		if e.ComplexityRoot.Query.Environments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_environments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Environments(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.graph":
 		if e.ComplexityRoot.Query.Graph == nil {
 			break
@@ -2112,6 +2695,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "QuotaItem.hard":
+		if e.ComplexityRoot.QuotaItem.Hard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaItem.Hard(childComplexity), true
+	case "QuotaItem.resource":
+		if e.ComplexityRoot.QuotaItem.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaItem.Resource(childComplexity), true
+	case "QuotaItem.used":
+		if e.ComplexityRoot.QuotaItem.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaItem.Used(childComplexity), true
 
 	case "RegisterLocationPayload.entities":
 		if e.ComplexityRoot.RegisterLocationPayload.Entities == nil {
@@ -2418,6 +3020,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.EntityChanged(childComplexity, args["kinds"].([]string), args["refs"].([]string)), true
+	case "Subscription.inventoryChanged":
+		if e.ComplexityRoot.Subscription.InventoryChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inventoryChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InventoryChanged(childComplexity, args["types"].([]model.InventoryChangeType), args["cluster"].(*string)), true
 
 	case "System.annotations":
 		if e.ComplexityRoot.System.Annotations == nil {
@@ -2799,6 +3412,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
+
+	case "Workload.cluster":
+		if e.ComplexityRoot.Workload.Cluster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Cluster(childComplexity), true
+	case "Workload.desired":
+		if e.ComplexityRoot.Workload.Desired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Desired(childComplexity), true
+	case "Workload.kind":
+		if e.ComplexityRoot.Workload.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Kind(childComplexity), true
+	case "Workload.name":
+		if e.ComplexityRoot.Workload.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Name(childComplexity), true
+	case "Workload.namespace":
+		if e.ComplexityRoot.Workload.Namespace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Namespace(childComplexity), true
+	case "Workload.pods":
+		if e.ComplexityRoot.Workload.Pods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Pods(childComplexity), true
+	case "Workload.ready":
+		if e.ComplexityRoot.Workload.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Ready(childComplexity), true
 
 	}
 	return 0, false
@@ -4564,6 +5220,188 @@ type GenericEntity implements Node & Entity {
   updatedAt: Time!
 }
 `, BuiltIn: false},
+	{Name: "../kubernetes.graphqls", Input: `# The live Kubernetes inventory: clusters, environments (labelled
+# namespaces), databases (operators' custom resources, normalized) and a
+# component's workloads. Served from Pont's memory, never by asking a
+# cluster: docs/kubernetes.md. Each also is a catalog entity (kind
+# Resource), reachable through its ` + "`" + `entity` + "`" + ` field. Readers need to be
+# allowed kind Resource; to others the lists are empty.
+
+"A Kubernetes cluster Pont watches."
+type KubernetesCluster {
+  name: String!
+  "The API server URL."
+  server: String!
+  "Where the cluster was configured: config, or argocd:<namespace>/<secret>."
+  source: String!
+  "The API server's version, once it answered."
+  version: String
+  reachable: Boolean!
+  "When every informer of the cluster last finished syncing."
+  lastSyncAt: Time
+  "The last error talking to the cluster; null when healthy."
+  error: String
+  "The database kinds whose CRD the cluster serves (resource.group)."
+  kinds: [String!]!
+  entityRef: String!
+  entity: Entity
+}
+
+"A namespace that carries Pont's environment label."
+type Environment {
+  cluster: String!
+  namespace: String!
+  "The environment's name: the label's value (dev, staging, production …)."
+  name: String!
+  "Ref of the owning group."
+  owner: String!
+  system: String
+  "Refs of the components linked by backstage.io/kubernetes-id."
+  components: [String!]!
+  "Active or Terminating."
+  phase: String!
+  quota: [QuotaItem!]!
+  labels: JSON!
+  createdAt: Time!
+  "Set while the cluster does not answer: this is the last picture Pont had."
+  stale: Boolean!
+  entityRef: String!
+  entity: Entity
+  "The databases in this environment."
+  databases: [Database!]!
+}
+
+"One resource of a namespace's ResourceQuotas."
+type QuotaItem {
+  resource: String!
+  hard: String!
+  used: String
+}
+
+"A database's state, normalized over every operator."
+enum DatabaseHealth {
+  READY
+  PROGRESSING
+  DEGRADED
+  FAILED
+  UNKNOWN
+}
+
+"A database operator's custom resource, normalized."
+type Database {
+  cluster: String!
+  namespace: String!
+  name: String!
+  "The operator (CloudNativePG, Zalando postgres-operator …)."
+  operator: String!
+  "The custom resource's kind and API group."
+  kind: String!
+  group: String!
+  "postgresql, mysql, mongodb, redis, clickhouse, vitess, …"
+  engine: String!
+  version: String
+  desiredInstances: Int
+  readyInstances: Int
+  "The requested data volume size."
+  storage: String
+  health: DatabaseHealth!
+  "The operator's own word for the state."
+  phase: String
+  message: String
+  "Names of the connection Services: never their contents."
+  services: [String!]!
+  "Names of the credential Secrets: never their contents."
+  secrets: [String!]!
+  endpoint: String
+  "The resource this one belongs to (a CloudNativePG Pooler's Cluster)."
+  parent: String
+  "Ref of the environment, when the namespace is one."
+  environment: String
+  "Ref of the owning group."
+  owner: String!
+  "Refs of the components that depend on it."
+  dependents: [String!]!
+  stale: Boolean!
+  createdAt: Time!
+  "When Pont last saw the database change."
+  updatedAt: Time!
+  entityRef: String!
+  entity: Entity
+}
+
+"A Deployment or StatefulSet, or a Pod no workload owns."
+type Workload {
+  cluster: String!
+  namespace: String!
+  kind: String!
+  name: String!
+  desired: Int!
+  ready: Int!
+  pods: [Pod!]!
+}
+
+type Pod {
+  name: String!
+  phase: String!
+  ready: Boolean!
+  restarts: Int!
+  "Why an unhealthy pod is so: CrashLoopBackOff, ImagePullBackOff, Unschedulable …"
+  reasons: [String!]!
+}
+
+type EnvironmentConnection {
+  nodes: [Environment!]!
+  totalCount: Int!
+  "Pass as after for the next page; null on the last."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+type DatabaseConnection {
+  nodes: [Database!]!
+  totalCount: Int!
+  "Pass as after for the next page; null on the last."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+extend type Query {
+  "Every cluster Pont watches."
+  clusters: [KubernetesCluster!]!
+  "Environments, by cluster and namespace."
+  environments(cluster: String, owner: String, first: Int, after: String): EnvironmentConnection!
+  "Databases, by cluster, namespace, kind and name."
+  databases(cluster: String, owner: String, engine: String, status: DatabaseHealth, environment: String, first: Int, after: String): DatabaseConnection!
+}
+
+extend type Component {
+  "Deployments, StatefulSets and Pods labelled with this component's backstage.io/kubernetes-id, on every cluster."
+  workloads: [Workload!]!
+}
+
+enum InventoryChangeType {
+  CLUSTER
+  ENVIRONMENT
+  DATABASE
+  "Changes were missed (the subscriber fell behind): read the lists again."
+  RESYNC
+}
+
+"A cluster, environment or database that changed."
+type InventoryChange {
+  type: InventoryChangeType!
+  "Set when the object is gone."
+  removed: Boolean!
+  cluster: KubernetesCluster
+  environment: Environment
+  database: Database
+}
+
+extend type Subscription {
+  "Changes of clusters, environments and databases, optionally of some types or one cluster."
+  inventoryChanged(types: [InventoryChangeType!], cluster: String): InventoryChange!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4791,6 +5629,8 @@ func (ec *executionContext) childFields_Component(ctx context.Context, field gra
 		return ec.fieldContext_Component_dependsOn(ctx, field)
 	case "dependencyOf":
 		return ec.fieldContext_Component_dependencyOf(ctx, field)
+	case "workloads":
+		return ec.fieldContext_Component_workloads(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Component", field.Name)
 }
@@ -4803,6 +5643,78 @@ func (ec *executionContext) childFields_CreateAPITokenPayload(ctx context.Contex
 		return ec.fieldContext_CreateAPITokenPayload_apiToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPITokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Database(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cluster":
+		return ec.fieldContext_Database_cluster(ctx, field)
+	case "namespace":
+		return ec.fieldContext_Database_namespace(ctx, field)
+	case "name":
+		return ec.fieldContext_Database_name(ctx, field)
+	case "operator":
+		return ec.fieldContext_Database_operator(ctx, field)
+	case "kind":
+		return ec.fieldContext_Database_kind(ctx, field)
+	case "group":
+		return ec.fieldContext_Database_group(ctx, field)
+	case "engine":
+		return ec.fieldContext_Database_engine(ctx, field)
+	case "version":
+		return ec.fieldContext_Database_version(ctx, field)
+	case "desiredInstances":
+		return ec.fieldContext_Database_desiredInstances(ctx, field)
+	case "readyInstances":
+		return ec.fieldContext_Database_readyInstances(ctx, field)
+	case "storage":
+		return ec.fieldContext_Database_storage(ctx, field)
+	case "health":
+		return ec.fieldContext_Database_health(ctx, field)
+	case "phase":
+		return ec.fieldContext_Database_phase(ctx, field)
+	case "message":
+		return ec.fieldContext_Database_message(ctx, field)
+	case "services":
+		return ec.fieldContext_Database_services(ctx, field)
+	case "secrets":
+		return ec.fieldContext_Database_secrets(ctx, field)
+	case "endpoint":
+		return ec.fieldContext_Database_endpoint(ctx, field)
+	case "parent":
+		return ec.fieldContext_Database_parent(ctx, field)
+	case "environment":
+		return ec.fieldContext_Database_environment(ctx, field)
+	case "owner":
+		return ec.fieldContext_Database_owner(ctx, field)
+	case "dependents":
+		return ec.fieldContext_Database_dependents(ctx, field)
+	case "stale":
+		return ec.fieldContext_Database_stale(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Database_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Database_updatedAt(ctx, field)
+	case "entityRef":
+		return ec.fieldContext_Database_entityRef(ctx, field)
+	case "entity":
+		return ec.fieldContext_Database_entity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Database", field.Name)
+}
+
+func (ec *executionContext) childFields_DatabaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_DatabaseConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DatabaseConnection_totalCount(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_DatabaseConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_DatabaseConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DatabaseConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_Domain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4925,6 +5837,54 @@ func (ec *executionContext) childFields_EntityLink(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type EntityLink", field.Name)
 }
 
+func (ec *executionContext) childFields_Environment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cluster":
+		return ec.fieldContext_Environment_cluster(ctx, field)
+	case "namespace":
+		return ec.fieldContext_Environment_namespace(ctx, field)
+	case "name":
+		return ec.fieldContext_Environment_name(ctx, field)
+	case "owner":
+		return ec.fieldContext_Environment_owner(ctx, field)
+	case "system":
+		return ec.fieldContext_Environment_system(ctx, field)
+	case "components":
+		return ec.fieldContext_Environment_components(ctx, field)
+	case "phase":
+		return ec.fieldContext_Environment_phase(ctx, field)
+	case "quota":
+		return ec.fieldContext_Environment_quota(ctx, field)
+	case "labels":
+		return ec.fieldContext_Environment_labels(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Environment_createdAt(ctx, field)
+	case "stale":
+		return ec.fieldContext_Environment_stale(ctx, field)
+	case "entityRef":
+		return ec.fieldContext_Environment_entityRef(ctx, field)
+	case "entity":
+		return ec.fieldContext_Environment_entity(ctx, field)
+	case "databases":
+		return ec.fieldContext_Environment_databases(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Environment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnvironmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_EnvironmentConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EnvironmentConnection_totalCount(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_EnvironmentConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_EnvironmentConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnvironmentConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_Facet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -5017,6 +5977,48 @@ func (ec *executionContext) childFields_Group(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
 }
 
+func (ec *executionContext) childFields_InventoryChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_InventoryChange_type(ctx, field)
+	case "removed":
+		return ec.fieldContext_InventoryChange_removed(ctx, field)
+	case "cluster":
+		return ec.fieldContext_InventoryChange_cluster(ctx, field)
+	case "environment":
+		return ec.fieldContext_InventoryChange_environment(ctx, field)
+	case "database":
+		return ec.fieldContext_InventoryChange_database(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InventoryChange", field.Name)
+}
+
+func (ec *executionContext) childFields_KubernetesCluster(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_KubernetesCluster_name(ctx, field)
+	case "server":
+		return ec.fieldContext_KubernetesCluster_server(ctx, field)
+	case "source":
+		return ec.fieldContext_KubernetesCluster_source(ctx, field)
+	case "version":
+		return ec.fieldContext_KubernetesCluster_version(ctx, field)
+	case "reachable":
+		return ec.fieldContext_KubernetesCluster_reachable(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_KubernetesCluster_lastSyncAt(ctx, field)
+	case "error":
+		return ec.fieldContext_KubernetesCluster_error(ctx, field)
+	case "kinds":
+		return ec.fieldContext_KubernetesCluster_kinds(ctx, field)
+	case "entityRef":
+		return ec.fieldContext_KubernetesCluster_entityRef(ctx, field)
+	case "entity":
+		return ec.fieldContext_KubernetesCluster_entity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KubernetesCluster", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -5029,6 +6031,22 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Pod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Pod_name(ctx, field)
+	case "phase":
+		return ec.fieldContext_Pod_phase(ctx, field)
+	case "ready":
+		return ec.fieldContext_Pod_ready(ctx, field)
+	case "restarts":
+		return ec.fieldContext_Pod_restarts(ctx, field)
+	case "reasons":
+		return ec.fieldContext_Pod_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pod", field.Name)
 }
 
 func (ec *executionContext) childFields_ProcessingError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5045,6 +6063,18 @@ func (ec *executionContext) childFields_ProcessingError(ctx context.Context, fie
 		return ec.fieldContext_ProcessingError_line(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProcessingError", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_QuotaItem_resource(ctx, field)
+	case "hard":
+		return ec.fieldContext_QuotaItem_hard(ctx, field)
+	case "used":
+		return ec.fieldContext_QuotaItem_used(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaItem", field.Name)
 }
 
 func (ec *executionContext) childFields_RegisterLocationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5333,6 +6363,26 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_readKinds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_Workload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cluster":
+		return ec.fieldContext_Workload_cluster(ctx, field)
+	case "namespace":
+		return ec.fieldContext_Workload_namespace(ctx, field)
+	case "kind":
+		return ec.fieldContext_Workload_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_Workload_name(ctx, field)
+	case "desired":
+		return ec.fieldContext_Workload_desired(ctx, field)
+	case "ready":
+		return ec.fieldContext_Workload_ready(ctx, field)
+	case "pods":
+		return ec.fieldContext_Workload_pods(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Workload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5777,6 +6827,68 @@ func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_databases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cluster",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cluster"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "owner",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["owner"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "engine",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engine"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*plugins.Health, error) {
+			return ec.unmarshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5842,6 +6954,44 @@ func (ec *executionContext) field_Query_entity_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["ref"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_environments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cluster",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cluster"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "owner",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["owner"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -6036,6 +7186,28 @@ func (ec *executionContext) field_Subscription_entityChanged_args(ctx context.Co
 		return nil, err
 	}
 	args["refs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_inventoryChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.InventoryChangeType, error) {
+			return ec.unmarshalOInventoryChangeType2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "cluster",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cluster"] = arg1
 	return args, nil
 }
 
@@ -8405,6 +9577,38 @@ func (ec *executionContext) fieldContext_Component_dependencyOf(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Component_workloads(ctx context.Context, field graphql.CollectedField, obj *model.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Component_workloads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Component().Workloads(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.Workload) graphql.Marshaler {
+			return ec.marshalNWorkload2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐWorkloadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Component_workloads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Component",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateAPITokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8458,6 +9662,714 @@ func (ec *executionContext) fieldContext_CreateAPITokenPayload_apiToken(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Database_cluster(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_cluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cluster, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_cluster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_namespace(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_namespace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Namespace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_namespace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_operator(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_kind(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_group(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_engine(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_engine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engine, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_engine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_version(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_desiredInstances(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_desiredInstances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DesiredInstances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_desiredInstances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Database_readyInstances(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_readyInstances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadyInstances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_readyInstances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Database_storage(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_storage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Storage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_storage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_health(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v plugins.Health) graphql.Marshaler {
+			return ec.marshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "DatabaseHealth")
+}
+
+func (ec *executionContext) _Database_phase(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_message(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_services(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_secrets(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_secrets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secrets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_secrets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_endpoint(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_endpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Endpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_endpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_parent(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_parent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_environment(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Environment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_owner(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_dependents(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_dependents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dependents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_dependents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_stale(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Database_createdAt(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Database_updatedAt(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Database_entityRef(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_entityRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Database_entityRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Database", field, false, false, "String")
+}
+
+func (ec *executionContext) _Database_entity(ctx context.Context, field graphql.CollectedField, obj *plugins.Database) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Database_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Database().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Database_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Database",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DatabaseConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DatabaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.Database) graphql.Marshaler {
+			return ec.marshalNDatabase2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DatabaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Database(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DatabaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DatabaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatabaseConnection_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.DatabaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseConnection_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseConnection_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseConnection_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.DatabaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseConnection_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseConnection_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseConnection", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Domain_id(ctx context.Context, field graphql.CollectedField, obj *model.Domain) (ret graphql.Marshaler) {
@@ -9562,6 +11474,456 @@ func (ec *executionContext) _EntityLink_type(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_EntityLink_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EntityLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_cluster(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_cluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cluster, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_cluster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_namespace(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_namespace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Namespace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_namespace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_owner(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_system(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.System, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_components(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_phase(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_quota(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_quota(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quota, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []plugins.QuotaItem) graphql.Marshaler {
+			return ec.marshalNQuotaItem2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐQuotaItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_quota(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Environment_labels(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_labels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Environment().Labels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Environment_createdAt(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Environment_stale(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Environment_entityRef(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_entityRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_entityRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_entity(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Environment().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Environment_databases(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_databases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Environment().Databases(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.Database) graphql.Marshaler {
+			return ec.marshalNDatabase2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_databases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Database(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnvironmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnvironmentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnvironmentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnvironmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnvironmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnvironmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnvironmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnvironmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnvironmentConnection_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnvironmentConnection_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnvironmentConnection_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnvironmentConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnvironmentConnection_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnvironmentConnection_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnvironmentConnection_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnvironmentConnection", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Facet_field(ctx context.Context, field graphql.CollectedField, obj *model.Facet) (ret graphql.Marshaler) {
@@ -10970,6 +13332,387 @@ func (ec *executionContext) fieldContext_Group_ownedEntities(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _InventoryChange_type(ctx context.Context, field graphql.CollectedField, obj *model.InventoryChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InventoryChange_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.InventoryChangeType) graphql.Marshaler {
+			return ec.marshalNInventoryChangeType2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InventoryChange_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InventoryChange", field, false, false, "InventoryChangeType")
+}
+
+func (ec *executionContext) _InventoryChange_removed(ctx context.Context, field graphql.CollectedField, obj *model.InventoryChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InventoryChange_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InventoryChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InventoryChange", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _InventoryChange_cluster(ctx context.Context, field graphql.CollectedField, obj *model.InventoryChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InventoryChange_cluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cluster, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plugins.Cluster) graphql.Marshaler {
+			return ec.marshalOKubernetesCluster2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐCluster(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InventoryChange_cluster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InventoryChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KubernetesCluster(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InventoryChange_environment(ctx context.Context, field graphql.CollectedField, obj *model.InventoryChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InventoryChange_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Environment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plugins.Environment) graphql.Marshaler {
+			return ec.marshalOEnvironment2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InventoryChange_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InventoryChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InventoryChange_database(ctx context.Context, field graphql.CollectedField, obj *model.InventoryChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InventoryChange_database(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Database, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plugins.Database) graphql.Marshaler {
+			return ec.marshalODatabase2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InventoryChange_database(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InventoryChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Database(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KubernetesCluster_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_server(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_source(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_version(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_reachable(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_reachable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reachable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_reachable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KubernetesCluster_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_lastSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KubernetesCluster_error(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_kinds(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_entityRef(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_entityRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_entityRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KubernetesCluster", field, false, false, "String")
+}
+
+func (ec *executionContext) _KubernetesCluster_entity(ctx context.Context, field graphql.CollectedField, obj *plugins.Cluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KubernetesCluster_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KubernetesCluster().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KubernetesCluster_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KubernetesCluster",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Location_id(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11997,6 +14740,121 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Pod_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Pod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pod_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pod_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pod", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pod_phase(ctx context.Context, field graphql.CollectedField, obj *plugins.Pod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pod_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pod_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pod", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pod_ready(ctx context.Context, field graphql.CollectedField, obj *plugins.Pod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pod_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pod_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pod", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pod_restarts(ctx context.Context, field graphql.CollectedField, obj *plugins.Pod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pod_restarts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restarts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pod_restarts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Pod_reasons(ctx context.Context, field graphql.CollectedField, obj *plugins.Pod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pod_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pod_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pod", field, false, false, "String")
+}
+
 func (ec *executionContext) _ProcessingError_message(ctx context.Context, field graphql.CollectedField, obj *model.ProcessingError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12540,6 +15398,126 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_clusters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_clusters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Clusters(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.Cluster) graphql.Marshaler {
+			return ec.marshalNKubernetesCluster2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐClusterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_clusters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KubernetesCluster(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_environments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_environments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Environments(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnvironmentConnection) graphql.Marshaler {
+			return ec.marshalNEnvironmentConnection2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐEnvironmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_environments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnvironmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_environments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_databases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_databases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Databases(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["engine"].(*string), fc.Args["status"].(*plugins.Health), fc.Args["environment"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DatabaseConnection) graphql.Marshaler {
+			return ec.marshalNDatabaseConnection2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐDatabaseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_databases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DatabaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_databases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12614,6 +15592,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _QuotaItem_resource(ctx context.Context, field graphql.CollectedField, obj *plugins.QuotaItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaItem_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaItem_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuotaItem_hard(ctx context.Context, field graphql.CollectedField, obj *plugins.QuotaItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaItem_hard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaItem_hard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuotaItem_used(ctx context.Context, field graphql.CollectedField, obj *plugins.QuotaItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaItem_used(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Used, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaItem_used(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _RegisterLocationPayload_location(ctx context.Context, field graphql.CollectedField, obj *model.RegisterLocationPayload) (ret graphql.Marshaler) {
@@ -13873,6 +16920,50 @@ func (ec *executionContext) fieldContext_Subscription_entityChanged(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_entityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_inventoryChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_inventoryChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().InventoryChanged(ctx, fc.Args["types"].([]model.InventoryChangeType), fc.Args["cluster"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InventoryChange) graphql.Marshaler {
+			return ec.marshalNInventoryChange2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_inventoryChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InventoryChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_inventoryChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15439,6 +18530,176 @@ func (ec *executionContext) _Viewer_readKinds(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Viewer_readKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workload_cluster(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_cluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cluster, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_cluster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workload_namespace(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_namespace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Namespace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_namespace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workload_kind(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workload_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workload_desired(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_desired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Desired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_desired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_ready(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_pods(ctx context.Context, field graphql.CollectedField, obj *plugins.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_pods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []plugins.Pod) graphql.Marshaler {
+			return ec.marshalNPod2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_pods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pod(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -20733,153 +23994,159 @@ func (ec *executionContext) _Component(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._Component_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ref":
 			out.Values[i] = ec._Component_ref(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._Component_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "namespace":
 			out.Values[i] = ec._Component_namespace(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Component_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._Component_title(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Component_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "labels":
 			out.Values[i] = ec._Component_labels(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "annotations":
 			out.Values[i] = ec._Component_annotations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.Values[i] = ec._Component_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "links":
 			out.Values[i] = ec._Component_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "spec":
 			out.Values[i] = ec._Component_spec(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "descriptor":
 			out.Values[i] = ec._Component_descriptor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "owner":
 			out.Values[i] = ec._Component_owner(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ownerRef":
 			out.Values[i] = ec._Component_ownerRef(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "relations":
 			out.Values[i] = ec._Component_relations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "processingErrors":
 			out.Values[i] = ec._Component_processingErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orphan":
 			out.Values[i] = ec._Component_orphan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._Component_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Component_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Component_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._Component_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lifecycle":
 			out.Values[i] = ec._Component_lifecycle(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "system":
 			out.Values[i] = ec._Component_system(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subcomponentOf":
 			out.Values[i] = ec._Component_subcomponentOf(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subcomponents":
 			out.Values[i] = ec._Component_subcomponents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "providesApis":
 			out.Values[i] = ec._Component_providesApis(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "consumesApis":
 			out.Values[i] = ec._Component_consumesApis(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dependsOn":
 			out.Values[i] = ec._Component_dependsOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dependencyOf":
 			out.Values[i] = ec._Component_dependencyOf(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "workloads":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Component_workloads(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20915,6 +24182,213 @@ func (ec *executionContext) _CreateAPITokenPayload(ctx context.Context, sel ast.
 			}
 		case "apiToken":
 			out.Values[i] = ec._CreateAPITokenPayload_apiToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var databaseImplementors = []string{"Database"}
+
+func (ec *executionContext) _Database(ctx context.Context, sel ast.SelectionSet, obj *plugins.Database) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, databaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Database")
+		case "cluster":
+			out.Values[i] = ec._Database_cluster(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "namespace":
+			out.Values[i] = ec._Database_namespace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Database_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operator":
+			out.Values[i] = ec._Database_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Database_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "group":
+			out.Values[i] = ec._Database_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "engine":
+			out.Values[i] = ec._Database_engine(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Database_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "desiredInstances":
+			out.Values[i] = ec._Database_desiredInstances(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readyInstances":
+			out.Values[i] = ec._Database_readyInstances(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "storage":
+			out.Values[i] = ec._Database_storage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "health":
+			out.Values[i] = ec._Database_health(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phase":
+			out.Values[i] = ec._Database_phase(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._Database_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "services":
+			out.Values[i] = ec._Database_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "secrets":
+			out.Values[i] = ec._Database_secrets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endpoint":
+			out.Values[i] = ec._Database_endpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parent":
+			out.Values[i] = ec._Database_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "environment":
+			out.Values[i] = ec._Database_environment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "owner":
+			out.Values[i] = ec._Database_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dependents":
+			out.Values[i] = ec._Database_dependents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stale":
+			out.Values[i] = ec._Database_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Database_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Database_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityRef":
+			out.Values[i] = ec._Database_entityRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Database_entity(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var databaseConnectionImplementors = []string{"DatabaseConnection"}
+
+func (ec *executionContext) _DatabaseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DatabaseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, databaseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DatabaseConnection")
+		case "nodes":
+			out.Values[i] = ec._DatabaseConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DatabaseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._DatabaseConnection_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._DatabaseConnection_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21294,6 +24768,155 @@ func (ec *executionContext) _EntityLink(ctx context.Context, sel ast.SelectionSe
 		case "type":
 			out.Values[i] = ec._EntityLink_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var environmentImplementors = []string{"Environment"}
+
+func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionSet, obj *plugins.Environment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, environmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Environment")
+		case "cluster":
+			out.Values[i] = ec._Environment_cluster(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "namespace":
+			out.Values[i] = ec._Environment_namespace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Environment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "owner":
+			out.Values[i] = ec._Environment_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "system":
+			out.Values[i] = ec._Environment_system(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._Environment_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phase":
+			out.Values[i] = ec._Environment_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quota":
+			out.Values[i] = ec._Environment_quota(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "labels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_labels(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Environment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stale":
+			out.Values[i] = ec._Environment_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityRef":
+			out.Values[i] = ec._Environment_entityRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_entity(ctx, field, obj)
+				})
+		case "databases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_databases(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var environmentConnectionImplementors = []string{"EnvironmentConnection"}
+
+func (ec *executionContext) _EnvironmentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EnvironmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, environmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnvironmentConnection")
+		case "nodes":
+			out.Values[i] = ec._EnvironmentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EnvironmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._EnvironmentConnection_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._EnvironmentConnection_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -21728,6 +25351,138 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var inventoryChangeImplementors = []string{"InventoryChange"}
+
+func (ec *executionContext) _InventoryChange(ctx context.Context, sel ast.SelectionSet, obj *model.InventoryChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inventoryChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InventoryChange")
+		case "type":
+			out.Values[i] = ec._InventoryChange_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._InventoryChange_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cluster":
+			out.Values[i] = ec._InventoryChange_cluster(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "environment":
+			out.Values[i] = ec._InventoryChange_environment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "database":
+			out.Values[i] = ec._InventoryChange_database(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kubernetesClusterImplementors = []string{"KubernetesCluster"}
+
+func (ec *executionContext) _KubernetesCluster(ctx context.Context, sel ast.SelectionSet, obj *plugins.Cluster) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kubernetesClusterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KubernetesCluster")
+		case "name":
+			out.Values[i] = ec._KubernetesCluster_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "server":
+			out.Values[i] = ec._KubernetesCluster_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._KubernetesCluster_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._KubernetesCluster_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reachable":
+			out.Values[i] = ec._KubernetesCluster_reachable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._KubernetesCluster_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._KubernetesCluster_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kinds":
+			out.Values[i] = ec._KubernetesCluster_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityRef":
+			out.Values[i] = ec._KubernetesCluster_entityRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KubernetesCluster_entity(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var locationImplementors = []string{"Location", "Node", "Entity"}
 
 func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *model.Location) graphql.Marshaler {
@@ -22011,6 +25766,59 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var podImplementors = []string{"Pod"}
+
+func (ec *executionContext) _Pod(ctx context.Context, sel ast.SelectionSet, obj *plugins.Pod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, podImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pod")
+		case "name":
+			out.Values[i] = ec._Pod_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phase":
+			out.Values[i] = ec._Pod_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ready":
+			out.Values[i] = ec._Pod_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restarts":
+			out.Values[i] = ec._Pod_restarts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._Pod_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var processingErrorImplementors = []string{"ProcessingError"}
 
 func (ec *executionContext) _ProcessingError(ctx context.Context, sel ast.SelectionSet, obj *model.ProcessingError) graphql.Marshaler {
@@ -22143,6 +25951,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
+		case "clusters":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_clusters(ctx, field)
+				})
+		case "environments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_environments(ctx, field)
+				})
+		case "databases":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_databases(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -22156,6 +25982,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quotaItemImplementors = []string{"QuotaItem"}
+
+func (ec *executionContext) _QuotaItem(ctx context.Context, sel ast.SelectionSet, obj *plugins.QuotaItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quotaItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuotaItem")
+		case "resource":
+			out.Values[i] = ec._QuotaItem_resource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hard":
+			out.Values[i] = ec._QuotaItem_hard(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "used":
+			out.Values[i] = ec._QuotaItem_used(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22620,6 +26489,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "entityChanged":
 		return ec._Subscription_entityChanged(ctx, fields[0])
+	case "inventoryChanged":
+		return ec._Subscription_inventoryChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -23051,6 +26922,69 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "readKinds":
 			out.Values[i] = ec._Viewer_readKinds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workloadImplementors = []string{"Workload"}
+
+func (ec *executionContext) _Workload(ctx context.Context, sel ast.SelectionSet, obj *plugins.Workload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Workload")
+		case "cluster":
+			out.Values[i] = ec._Workload_cluster(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "namespace":
+			out.Values[i] = ec._Workload_namespace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Workload_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Workload_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "desired":
+			out.Values[i] = ec._Workload_desired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ready":
+			out.Values[i] = ec._Workload_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pods":
+			out.Values[i] = ec._Workload_pods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23589,6 +27523,70 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDatabase2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*plugins.Database) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDatabase2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabase(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDatabase2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabase(ctx context.Context, sel ast.SelectionSet, v *plugins.Database) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Database!")
+		return graphql.Null
+	}
+	return ec._Database(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDatabaseConnection2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐDatabaseConnection(ctx context.Context, sel ast.SelectionSet, v *model.DatabaseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DatabaseConnection!")
+		return graphql.Null
+	}
+	return ec._DatabaseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx context.Context, v any) (plugins.Health, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx context.Context, sel ast.SelectionSet, v plugins.Health) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DatabaseHealth!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth = map[string]plugins.Health{
+		"READY":       plugins.HealthReady,
+		"PROGRESSING": plugins.HealthProgressing,
+		"DEGRADED":    plugins.HealthDegraded,
+		"FAILED":      plugins.HealthFailed,
+		"UNKNOWN":     plugins.HealthUnknown,
+	}
+	marshalNDatabaseHealth2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth = map[plugins.Health]string{
+		plugins.HealthReady:       "READY",
+		plugins.HealthProgressing: "PROGRESSING",
+		plugins.HealthDegraded:    "DEGRADED",
+		plugins.HealthFailed:      "FAILED",
+		plugins.HealthUnknown:     "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Domain) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23708,6 +27706,38 @@ func (ec *executionContext) marshalNEntityOrderField2githubᚗcomᚋpontᚑdev�
 func (ec *executionContext) unmarshalNEntityWhereInput2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋentᚐEntityWhereInput(ctx context.Context, v any) (*ent.EntityWhereInput, error) {
 	res, err := ec.unmarshalInputEntityWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnvironment2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*plugins.Environment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnvironment2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnvironment2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *plugins.Environment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Environment!")
+		return graphql.Null
+	}
+	return ec._Environment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnvironmentConnection2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐEnvironmentConnection(ctx context.Context, sel ast.SelectionSet, v *model.EnvironmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnvironmentConnection!")
+		return graphql.Null
+	}
+	return ec._EnvironmentConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNFacet2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐFacetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Facet) graphql.Marshaler {
@@ -23863,6 +27893,24 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNInventoryChange2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChange(ctx context.Context, sel ast.SelectionSet, v *model.InventoryChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InventoryChange!")
+		return graphql.Null
+	}
+	return ec._InventoryChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInventoryChangeType2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeType(ctx context.Context, v any) (model.InventoryChangeType, error) {
+	var res model.InventoryChangeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInventoryChangeType2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeType(ctx context.Context, sel ast.SelectionSet, v model.InventoryChangeType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNJSON2interface(ctx context.Context, v any) (any, error) {
 	res, err := graphql.UnmarshalAny(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23910,6 +27958,30 @@ func (ec *executionContext) marshalNJSON2ᚕinterfaceᚄ(ctx context.Context, se
 	return ret
 }
 
+func (ec *executionContext) marshalNKubernetesCluster2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐClusterᚄ(ctx context.Context, sel ast.SelectionSet, v []*plugins.Cluster) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKubernetesCluster2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐCluster(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKubernetesCluster2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐCluster(ctx context.Context, sel ast.SelectionSet, v *plugins.Cluster) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KubernetesCluster!")
+		return graphql.Null
+	}
+	return ec._KubernetesCluster(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23934,6 +28006,26 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPod2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPod(ctx context.Context, sel ast.SelectionSet, v plugins.Pod) graphql.Marshaler {
+	return ec._Pod(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPod2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPodᚄ(ctx context.Context, sel ast.SelectionSet, v []plugins.Pod) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPod2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProcessingError2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐProcessingErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProcessingError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23956,6 +28048,26 @@ func (ec *executionContext) marshalNProcessingError2ᚖgithubᚗcomᚋpontᚑdev
 		return graphql.Null
 	}
 	return ec._ProcessingError(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuotaItem2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐQuotaItem(ctx context.Context, sel ast.SelectionSet, v plugins.QuotaItem) graphql.Marshaler {
+	return ec._QuotaItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuotaItem2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐQuotaItemᚄ(ctx context.Context, sel ast.SelectionSet, v []plugins.QuotaItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuotaItem2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐQuotaItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRegisterLocationInput2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRegisterLocationInput(ctx context.Context, v any) (model.RegisterLocationInput, error) {
@@ -24205,6 +28317,30 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋpontᚑdevᚋpont�
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkload2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐWorkloadᚄ(ctx context.Context, sel ast.SelectionSet, v []*plugins.Workload) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkload2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐWorkload(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkload2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐWorkload(ctx context.Context, sel ast.SelectionSet, v *plugins.Workload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Workload!")
+		return graphql.Null
+	}
+	return ec._Workload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -24574,6 +28710,49 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return v
 }
 
+func (ec *executionContext) marshalODatabase2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐDatabase(ctx context.Context, sel ast.SelectionSet, v *plugins.Database) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Database(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx context.Context, v any) (*plugins.Health, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth(ctx context.Context, sel ast.SelectionSet, v *plugins.Health) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth[*v])
+	return res
+}
+
+var (
+	unmarshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth = map[string]plugins.Health{
+		"READY":       plugins.HealthReady,
+		"PROGRESSING": plugins.HealthProgressing,
+		"DEGRADED":    plugins.HealthDegraded,
+		"FAILED":      plugins.HealthFailed,
+		"UNKNOWN":     plugins.HealthUnknown,
+	}
+	marshalODatabaseHealth2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐHealth = map[plugins.Health]string{
+		plugins.HealthReady:       "READY",
+		plugins.HealthProgressing: "PROGRESSING",
+		plugins.HealthDegraded:    "DEGRADED",
+		plugins.HealthFailed:      "FAILED",
+		plugins.HealthUnknown:     "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalODomain2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐDomain(ctx context.Context, sel ast.SelectionSet, v *model.Domain) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24639,6 +28818,13 @@ func (ec *executionContext) unmarshalOEntityWhereInput2ᚖgithubᚗcomᚋpontᚑ
 	}
 	res, err := ec.unmarshalInputEntityWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *plugins.Environment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Environment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOGroup2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐGroup(ctx context.Context, sel ast.SelectionSet, v *model.Group) graphql.Marshaler {
@@ -24719,6 +28905,42 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInventoryChangeType2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeTypeᚄ(ctx context.Context, v any) ([]model.InventoryChangeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.InventoryChangeType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInventoryChangeType2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInventoryChangeType2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.InventoryChangeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInventoryChangeType2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐInventoryChangeType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -24735,6 +28957,13 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	_ = ctx
 	res := graphql.MarshalAny(v)
 	return res
+}
+
+func (ec *executionContext) marshalOKubernetesCluster2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐCluster(ctx context.Context, sel ast.SelectionSet, v *plugins.Cluster) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KubernetesCluster(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋpontᚑdevᚋpontᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
@@ -24802,6 +29031,18 @@ func (ec *executionContext) unmarshalORegisteredLocationWhereInput2ᚖgithubᚗc
 	}
 	res, err := ec.unmarshalInputRegisteredLocationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/pont-dev/pont/ent"
+	"github.com/pont-dev/pont/plugins"
 )
 
 type CreateAPITokenInput struct {
@@ -23,6 +24,14 @@ type CreateAPITokenPayload struct {
 	// The token itself. It is shown this once and never again.
 	Token    string        `json:"token"`
 	APIToken *ent.APIToken `json:"apiToken"`
+}
+
+type DatabaseConnection struct {
+	Nodes      []*plugins.Database `json:"nodes"`
+	TotalCount int                 `json:"totalCount"`
+	// Pass as after for the next page; null on the last.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
 }
 
 // An entity stored or removed.
@@ -45,6 +54,14 @@ type EntityGraph struct {
 	Truncated bool `json:"truncated"`
 }
 
+type EnvironmentConnection struct {
+	Nodes      []*plugins.Environment `json:"nodes"`
+	TotalCount int                    `json:"totalCount"`
+	// Pass as after for the next page; null on the last.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
+}
+
 // Counts of one field's values over every hit.
 type Facet struct {
 	Field  string        `json:"field"`
@@ -61,6 +78,16 @@ type GraphEdge struct {
 	Source string `json:"source"`
 	Type   string `json:"type"`
 	Target string `json:"target"`
+}
+
+// A cluster, environment or database that changed.
+type InventoryChange struct {
+	Type InventoryChangeType `json:"type"`
+	// Set when the object is gone.
+	Removed     bool                 `json:"removed"`
+	Cluster     *plugins.Cluster     `json:"cluster,omitempty"`
+	Environment *plugins.Environment `json:"environment,omitempty"`
+	Database    *plugins.Database    `json:"database,omitempty"`
 }
 
 type RegisterLocationInput struct {
@@ -171,6 +198,66 @@ func (e *EntityChangeType) UnmarshalJSON(b []byte) error {
 }
 
 func (e EntityChangeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type InventoryChangeType string
+
+const (
+	InventoryChangeTypeCluster     InventoryChangeType = "CLUSTER"
+	InventoryChangeTypeEnvironment InventoryChangeType = "ENVIRONMENT"
+	InventoryChangeTypeDatabase    InventoryChangeType = "DATABASE"
+	// Changes were missed (the subscriber fell behind): read the lists again.
+	InventoryChangeTypeResync InventoryChangeType = "RESYNC"
+)
+
+var AllInventoryChangeType = []InventoryChangeType{
+	InventoryChangeTypeCluster,
+	InventoryChangeTypeEnvironment,
+	InventoryChangeTypeDatabase,
+	InventoryChangeTypeResync,
+}
+
+func (e InventoryChangeType) IsValid() bool {
+	switch e {
+	case InventoryChangeTypeCluster, InventoryChangeTypeEnvironment, InventoryChangeTypeDatabase, InventoryChangeTypeResync:
+		return true
+	}
+	return false
+}
+
+func (e InventoryChangeType) String() string {
+	return string(e)
+}
+
+func (e *InventoryChangeType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InventoryChangeType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InventoryChangeType", str)
+	}
+	return nil
+}
+
+func (e InventoryChangeType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InventoryChangeType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InventoryChangeType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -31,7 +31,90 @@ type Config struct {
 	Auth     Auth            `yaml:"auth"`
 	GraphQL  GraphQL         `yaml:"graphql"`
 	Audit    Audit           `yaml:"audit"`
-	Log      Log             `yaml:"log"`
+	// Kubernetes: the clusters Pont watches (docs/kubernetes.md).
+	Kubernetes Kubernetes `yaml:"kubernetes"`
+	Log        Log        `yaml:"log"`
+}
+
+// Kubernetes configures the clusters Pont watches for environments,
+// databases and workloads. docs/kubernetes.md explains each key.
+type Kubernetes struct {
+	// Clusters named in configuration.
+	Clusters []KubernetesCluster `yaml:"clusters"`
+	// ArgoCD adds the clusters of Argo CD cluster Secrets.
+	ArgoCD ArgoCDClusters `yaml:"argocd"`
+	// Labels Pont reads on namespaces and custom resources.
+	Labels KubernetesLabels `yaml:"labels"`
+	// EntityNamespace is the catalog namespace of the entities Pont makes
+	// for clusters, environments and databases. Default kubernetes.
+	EntityNamespace string `yaml:"entityNamespace"`
+	// Owner is the group ref owning a cluster whose configuration names
+	// none, and what an unlabelled environment falls back to. Default
+	// group:default/platform.
+	Owner string `yaml:"owner"`
+	// RequestTimeout bounds every request to an API server but watches:
+	// a frozen server must not hold Pont. Default 10s.
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// ProbeInterval: how often each cluster's /version is asked, to tell
+	// reachable from not. Default 10s.
+	ProbeInterval time.Duration `yaml:"probeInterval"`
+	// ResyncInterval: how often the whole picture of a cluster is written
+	// to the catalog as a full mutation. Default 10m.
+	ResyncInterval time.Duration `yaml:"resyncInterval"`
+	// BatchInterval: changes seen within this window reach the catalog in
+	// one delta mutation. Default 200ms.
+	BatchInterval time.Duration `yaml:"batchInterval"`
+}
+
+// KubernetesCluster is one cluster named in configuration. Credentials come
+// from a kubeconfig (Kubeconfig, Context), from the pod Pont runs in
+// (InCluster), or from Server with a token or client certificate.
+type KubernetesCluster struct {
+	// Name is the cluster's name in Pont (and its entity's name).
+	Name string `yaml:"name"`
+	// Kubeconfig is a kubeconfig file; Context picks one of its contexts
+	// (default: its current context).
+	Kubeconfig string `yaml:"kubeconfig"`
+	Context    string `yaml:"context"`
+	// InCluster uses the service account of the pod Pont runs in.
+	InCluster bool `yaml:"inCluster"`
+	// Server is the API server URL, with CAFile (or the system roots).
+	Server string `yaml:"server"`
+	CAFile string `yaml:"caFile"`
+	// TokenFile holds a bearer token, read again when it changes; Token
+	// is the token itself (a secret: prefer TokenFile).
+	TokenFile string `yaml:"tokenFile"`
+	Token     string `yaml:"token"`
+	// ClientCertFile and ClientKeyFile authenticate with a client certificate.
+	ClientCertFile string `yaml:"clientCertFile"`
+	ClientKeyFile  string `yaml:"clientKeyFile"`
+	// Owner is the group ref owning the cluster. Default kubernetes.owner.
+	Owner string `yaml:"owner"`
+}
+
+// ArgoCDClusters reads clusters from Argo CD cluster Secrets (label
+// argocd.argoproj.io/secret-type=cluster, keys name, server, config).
+type ArgoCDClusters struct {
+	// Namespace holding the Secrets; empty turns this off.
+	Namespace string `yaml:"namespace"`
+	// Cluster is the configured cluster whose namespace holds them.
+	// Default: the first configured cluster.
+	Cluster string `yaml:"cluster"`
+}
+
+// KubernetesLabels name the labels Pont reads.
+type KubernetesLabels struct {
+	// Environment marks a namespace as an environment; its value is the
+	// environment's name. Default pont.dev/environment.
+	Environment string `yaml:"environment"`
+	// Owner names the owning group (a group name in the default catalog
+	// namespace, or namespace.name). Default pont.dev/owner.
+	Owner string `yaml:"owner"`
+	// System names the catalog system. Default pont.dev/system.
+	System string `yaml:"system"`
+	// Component links objects to the component with the same
+	// backstage.io/kubernetes-id annotation. Default backstage.io/kubernetes-id.
+	Component string `yaml:"component"`
 }
 
 // Audit configures the audit trail.
@@ -236,7 +319,16 @@ func Default() Config {
 			MaxPageSize: 500, MaxGraphDepth: 4, Timeout: 15 * time.Second, Introspection: "auto",
 		},
 		Audit: Audit{Retention: 90 * 24 * time.Hour},
-		Log:   Log{Level: "info", Format: "text"},
+		Kubernetes: Kubernetes{
+			Labels: KubernetesLabels{
+				Environment: "pont.dev/environment", Owner: "pont.dev/owner",
+				System: "pont.dev/system", Component: "backstage.io/kubernetes-id",
+			},
+			EntityNamespace: "kubernetes", Owner: "group:default/platform",
+			RequestTimeout: 10 * time.Second, ProbeInterval: 10 * time.Second,
+			ResyncInterval: 10 * time.Minute, BatchInterval: 200 * time.Millisecond,
+		},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -473,6 +565,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateAuth(bad)
 	c.validateGraphQL(bad)
+	c.validateKubernetes(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -580,4 +673,69 @@ func (c *Config) ExternalURL() string {
 		return strings.TrimRight(c.Auth.ExternalURL, "/")
 	}
 	return "http://" + c.Server.Addr
+}
+
+func (c *Config) validateKubernetes(bad func(key, format string, args ...any)) {
+	k := c.Kubernetes
+	for key, d := range map[string]time.Duration{
+		"kubernetes.requestTimeout": k.RequestTimeout, "kubernetes.probeInterval": k.ProbeInterval,
+		"kubernetes.resyncInterval": k.ResyncInterval, "kubernetes.batchInterval": k.BatchInterval,
+	} {
+		if d <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if _, err := catalog.ParseRef(k.Owner, catalog.RefDefaults{Kind: "group", Namespace: "default"}); err != nil {
+		bad("kubernetes.owner", "%v", err)
+	}
+	names := map[string]bool{}
+	for i, cl := range k.Clusters {
+		key := fmt.Sprintf("kubernetes.clusters[%d]", i)
+		if cl.Name == "" {
+			bad(key+".name", "is required")
+		} else if names[cl.Name] {
+			bad(key+".name", "%q names two clusters", cl.Name)
+		}
+		names[cl.Name] = true
+		ways := 0
+		for _, set := range []bool{cl.Kubeconfig != "", cl.InCluster, cl.Server != ""} {
+			if set {
+				ways++
+			}
+		}
+		if ways != 1 {
+			bad(key, "needs exactly one of kubeconfig, inCluster or server")
+		}
+		if cl.Server != "" {
+			if u, err := url.Parse(cl.Server); err != nil || u.Scheme != "https" || u.Host == "" {
+				bad(key+".server", "%q is not an https:// URL", cl.Server)
+			}
+		}
+		if cl.Token != "" && cl.TokenFile != "" {
+			bad(key+".token", "set token or tokenFile, not both")
+		}
+		if (cl.ClientCertFile == "") != (cl.ClientKeyFile == "") {
+			bad(key+".clientKeyFile", "clientCertFile and clientKeyFile go together")
+		}
+		if cl.Owner != "" {
+			if _, err := catalog.ParseRef(cl.Owner, catalog.RefDefaults{Kind: "group", Namespace: "default"}); err != nil {
+				bad(key+".owner", "%v", err)
+			}
+		}
+	}
+	if k.ArgoCD.Namespace != "" {
+		if len(k.Clusters) == 0 {
+			bad("kubernetes.argocd.namespace", "needs a configured cluster to read the Secrets from")
+		} else if k.ArgoCD.Cluster != "" && !names[k.ArgoCD.Cluster] {
+			bad("kubernetes.argocd.cluster", "%q is not a configured cluster", k.ArgoCD.Cluster)
+		}
+	}
+	for key, l := range map[string]string{
+		"kubernetes.labels.environment": k.Labels.Environment, "kubernetes.labels.owner": k.Labels.Owner,
+		"kubernetes.labels.system": k.Labels.System, "kubernetes.labels.component": k.Labels.Component,
+	} {
+		if l == "" {
+			bad(key, "is required")
+		}
+	}
 }

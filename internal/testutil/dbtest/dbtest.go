@@ -13,12 +13,17 @@ import (
 	"github.com/pont-dev/pont/internal/testutil/pgtest"
 )
 
+// SQLite is a fresh SQLite database in the test's temporary folder, for
+// tests that need a catalog but do not test storage (no PostgreSQL
+// container is started for them).
+func SQLite(t testing.TB) database.Config {
+	return database.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "pont.db"), MaxOpenConns: 4}
+}
+
 // Configs lists the databases a test runs on, by name.
 func Configs(t testing.TB) map[string]database.Config {
 	t.Helper()
-	out := map[string]database.Config{
-		"sqlite": {Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "pont.db"), MaxOpenConns: 4},
-	}
+	out := map[string]database.Config{"sqlite": SQLite(t)}
 	if !testing.Short() {
 		out["postgres"] = database.Config{Driver: "postgres", DSN: pgtest.DSN(t), MaxOpenConns: 4}
 	}
