@@ -612,3 +612,19 @@ func copyJSONMap(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// Check tells whether a reference names an entity that could exist: a
+// kind of letters and digits, a namespace that is a DNS label, and a valid
+// entity name. ParseRef only splits; callers that build references from
+// outside input (labels, annotations) check them too.
+func (r Ref) Check() error {
+	switch {
+	case !kindRE.MatchString(r.Kind):
+		return fmt.Errorf("kind %q is not letters and digits", r.Kind)
+	case !isValidDNSLabel(r.Namespace):
+		return fmt.Errorf("namespace %q is not a DNS label", r.Namespace)
+	case !isValidEntityName(r.Name):
+		return fmt.Errorf("name %q is not 1-63 characters of [a-zA-Z0-9] separated by [-_.]", r.Name)
+	}
+	return nil
+}

@@ -71,3 +71,31 @@ func TestErrorsNameTheKey(t *testing.T) {
 		t.Fatalf("allowNonLoopback: %v", err)
 	}
 }
+
+func TestKubernetesErrorsNameTheKey(t *testing.T) {
+	cfg := Default()
+	cfg.Kubernetes.Clusters = []KubernetesCluster{
+		{Name: "a", Kubeconfig: "/k", InCluster: true},
+		{Name: "a", Server: "http://insecure:6443", Token: "t", TokenFile: "/t"},
+		{Server: "https://ok:6443", ClientCertFile: "/c", Owner: "group:"},
+	}
+	cfg.Kubernetes.ArgoCD = ArgoCDClusters{Namespace: "argocd", Cluster: "nope"}
+	cfg.Kubernetes.ProbeInterval = 0
+	cfg.Kubernetes.Labels.Environment = ""
+	err := cfg.Validate()
+	for _, key := range []string{
+		"kubernetes.clusters[0]", "kubernetes.clusters[1].name", "kubernetes.clusters[1].server", "kubernetes.clusters[1].token",
+		"kubernetes.clusters[2].name", "kubernetes.clusters[2].clientKeyFile", "kubernetes.clusters[2].owner",
+		"kubernetes.argocd.cluster", "kubernetes.probeInterval", "kubernetes.labels.environment",
+	} {
+		if err == nil || !strings.Contains(err.Error(), key+":") {
+			t.Errorf("validate does not name %s: %v", key, err)
+		}
+	}
+	cfg = Default()
+	cfg.Kubernetes.Clusters = []KubernetesCluster{{Name: "prod", Kubeconfig: "/etc/pont/prod.kubeconfig"}, {Name: "dev", InCluster: true}}
+	cfg.Kubernetes.ArgoCD.Namespace = "argocd"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("a valid kubernetes section: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -162,6 +163,22 @@ func BenchmarkInventory(b *testing.B) {
 	nw := len(at(data, "entity.workloads").([]any))
 	client := srv.Client()
 	body, _ := json.Marshal(map[string]any{"query": query})
+	kinds := map[any]int{}
+	for _, w := range at(data, "entity.workloads").([]any) {
+		kinds[at(w, "kind")]++
+	}
+	b.Logf("workloads of the component: %v", kinds)
+	if path := os.Getenv("PONT_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	var wlLat []time.Duration
 	reqBefore := requests.Load()
 	for i := range 2000 {

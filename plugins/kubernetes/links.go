@@ -80,27 +80,3 @@ func (r *componentResolver) forget() {
 	clear(r.cache)
 	r.mu.Unlock()
 }
-
-// componentRef reads a reference whose kind defaults to component.
-func componentRef(s string) string {
-	if s == "" {
-		return ""
-	}
-	r, err := catalog.ParseRef(s, catalog.RefDefaults{Kind: "component", Namespace: catalog.DefaultNamespace})
-	if err != nil {
-		return ""
-	}
-	return r.String()
-}
-
-// systemRef reads a reference whose kind defaults to system.
-func systemRef(s string) string {
-	if s == "" {
-		return ""
-	}
-	r, err := catalog.ParseRef(s, catalog.RefDefaults{Kind: "system", Namespace: catalog.DefaultNamespace})
-	if err != nil {
-		return ""
-	}
-	return r.String()
-}

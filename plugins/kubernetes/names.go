@@ -76,16 +76,22 @@ func (p *Plugin) databaseRef(cluster, namespace, kind, name string) catalog.Ref 
 	return catalog.Ref{Kind: "Resource", Namespace: p.cfg.EntityNamespace, Name: entityName(cluster, namespace, strings.ToLower(kind), name)}
 }
 
-// groupRef reads an owner: a label value is a group name in the default
-// catalog namespace (a label value cannot hold ':' or '/'); an annotation
-// or the configuration may give a full ref (group:platform/dba).
-func groupRef(v string) string {
+// refOf reads a reference from a label, an annotation or the
+// configuration, defaulting its kind; "" when it is not a valid reference.
+// A label value cannot hold ':' or '/', so there it is a name in the
+// default catalog namespace; an annotation may give a full ref
+// (group:platform/dba).
+func refOf(v, defaultKind string) string {
 	if v == "" {
 		return ""
 	}
-	r, err := catalog.ParseRef(v, catalog.RefDefaults{Kind: "group", Namespace: catalog.DefaultNamespace})
-	if err != nil {
+	r, err := catalog.ParseRef(v, catalog.RefDefaults{Kind: defaultKind, Namespace: catalog.DefaultNamespace})
+	if err != nil || r.Check() != nil {
 		return ""
 	}
 	return r.String()
 }
+
+func groupRef(v string) string     { return refOf(v, "group") }
+func componentRef(v string) string { return refOf(v, "component") }
+func systemRef(v string) string    { return refOf(v, "system") }

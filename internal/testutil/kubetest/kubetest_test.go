@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,7 +55,7 @@ func TestClusters(t *testing.T) {
 
 	seen := map[string]bool{}
 	for i, c := range cs {
-		if want := "cluster-" + string(rune('1'+i)); c.Name != want {
+		if want := "cluster-" + strconv.Itoa(i+1); c.Name != want {
 			t.Errorf("cluster %d is named %q, want %q", i, c.Name, want)
 		}
 		if !strings.HasPrefix(c.URL, "https://127.0.0.1:") || seen[c.URL] {
@@ -272,6 +273,9 @@ func TestRBAC(t *testing.T) {
 // TestInstallAllCRDs installs every CRD of deploy/crds into one cluster:
 // they must all be accepted by a real apiserver (two are 2-3 MB).
 func TestInstallAllCRDs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs 13 MB of CRDs: 20-40 s of two cores")
+	}
 	entries, err := os.ReadDir(kubetest.CRDDir())
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,110 @@
+package kubernetes
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestEntityName(t *testing.T) {
+	for _, c := range []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{"prod", "team-a-dev", "cluster", "pg"}, "prod.team-a-dev.cluster.pg"},
+		{[]string{"Prod EU", "ns"}, "prod-eu.ns"},
+		{[]string{"https://10.0.0.1:6443"}, "https-10.0.0.1-6443"},
+		{[]string{"---"}, "x"},
+	} {
+		if got := entityName(c.parts...); got != c.want {
+			t.Errorf("entityName(%q) = %q, want %q", c.parts, got, c.want)
+		}
+	}
+	long1 := entityName("cluster", strings.Repeat("a", 63), "cluster", "db1")
+	long2 := entityName("cluster", strings.Repeat("a", 63), "cluster", "db2")
+	if len(long1) > maxEntityName || long1 == long2 {
+		t.Errorf("long names: %q %q", long1, long2)
+	}
+}
+
+func TestOwnerRefs(t *testing.T) {
+	for in, want := range map[string]string{
+		"team-a":                 "group:default/team-a",
+		"group:platform/dba":     "group:platform/dba",
+		"user:default/alice":     "user:default/alice",
+		"":                       "",
+		"not a ref: with spaces": "",
+	} {
+		if got := groupRef(in); got != want {
+			t.Errorf("groupRef(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPodSummary(t *testing.T) {
+	crashing := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-1"},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning,
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}},
+			ContainerStatuses: []corev1.ContainerStatus{{RestartCount: 4,
+				State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "OOMKilled"}}}}},
+	}
+	got := podSummary(crashing)
+	if got.Ready || got.Restarts != 4 || strings.Join(got.Reasons, ",") != "CrashLoopBackOff,last: OOMKilled" {
+		t.Errorf("crashing pod: %+v", got)
+	}
+	pending := &corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodPending,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable"}}}}
+	if got := podSummary(pending); strings.Join(got.Reasons, ",") != "Unschedulable" {
+		t.Errorf("unschedulable pod: %+v", got)
+	}
+}
+
+func TestOwnerKey(t *testing.T) {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Labels: map[string]string{"pod-template-hash": "5d8f"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "web-api-5d8f"}}}}
+	if got := ownerKey(pod); got != "Deployment/ns/web-api" {
+		t.Errorf("ownerKey = %q", got)
+	}
+	pod.OwnerReferences[0] = metav1.OwnerReference{Kind: "StatefulSet", Name: "db"}
+	if got := ownerKey(pod); got != "StatefulSet/ns/db" {
+		t.Errorf("ownerKey = %q", got)
+	}
+}
+
+func TestArgoSecret(t *testing.T) {
+	ca := base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----"))
+	c, err := parseArgoSecret("argocd/prod", map[string][]byte{
+		"name": []byte("prod"), "server": []byte("https://prod.example.com:6443"),
+		"config": []byte(`{"bearerToken":"s3cret","tlsClientConfig":{"caData":"` + ca + `"}}`),
+	})
+	if err != nil || c.name != "prod" || c.rc.BearerToken != "s3cret" || len(c.rc.CAData) == 0 {
+		t.Fatalf("parse: %+v %v", c, err)
+	}
+	for _, data := range []map[string][]byte{
+		{"server": []byte("ftp://x")},
+		{"server": []byte("https://x"), "config": []byte(`{"bearerToken":"s3cret",`)},
+		{"server": []byte("https://x"), "config": []byte(`{"bearerToken":"s3cret","execProviderConfig":{"command":"aws"}}`)},
+		{"server": []byte("https://x"), "config": []byte(`{"bearerToken":"s3cret","tlsClientConfig":{"keyData":"not base64!"}}`)},
+	} {
+		_, err := parseArgoSecret("argocd/bad", data)
+		if err == nil || !strings.Contains(err.Error(), "argocd/bad") || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: error %v must name the secret and not the token", data, err)
+		}
+	}
+}
+
+func FuzzArgoSecret(f *testing.F) {
+	f.Add("prod", "https://prod:6443", `{"bearerToken":"t","tlsClientConfig":{"caData":"AAAA"}}`)
+	f.Add("", "http://x", `{}`)
+	f.Fuzz(func(t *testing.T, name, server, config string) {
+		c, err := parseArgoSecret("ns/s", map[string][]byte{"name": []byte(name), "server": []byte(server), "config": []byte(config)})
+		if err == nil && (c.rc.Host != server || c.name == "") {
+			t.Fatalf("accepted %q %q with host %q name %q", name, server, c.rc.Host, c.name)
+		}
+	})
+}
