@@ -7,7 +7,10 @@
 #   2. generates the catalogs (node generate.js N DIR), cached by N and by a
 #      hash of the generator;
 #   3. builds cmd/pontbench and runs it: every N on every database, the
-#      crash-recovery check, then docs/benchmarks.md is rewritten.
+#      crash-recovery check, then docs/benchmarks.md is rewritten;
+#   4. runs the Kubernetes benchmark (issue 5: BenchmarkInventory in
+#      plugins/kubernetes, three real API servers), which writes its section
+#      of docs/benchmarks.md.
 #
 # Settings (environment):
 #   BENCH_N          comma-separated sizes (default 1000,10000,50000)
@@ -15,6 +18,8 @@
 #   BENCH_CRASH      0 skips the crash-recovery check (default 1)
 #   BENCH_TIMEOUT    how long an ingest may take to converge (default 10m)
 #   BENCH_OUT        the report (default docs/benchmarks.md)
+#   BENCH_ONLY       catalog or kubernetes: run only that part
+#   BENCH_KUBE_NS    namespaces per cluster of the Kubernetes benchmark (default 2000)
 #   PONT_SHARED      the shared folder holding bench/generate.js
 #                    (default: the repository's ../shared)
 #   PONT_CACHE_DIR   cache dir (default ~/.cache/pont)
@@ -28,7 +33,7 @@ HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 
 # The report names the overrides it ran with, so a partial run says so.
 COMMAND="make bench"
-for v in BENCH_N BENCH_DB BENCH_CRASH BENCH_TIMEOUT; do
+for v in BENCH_N BENCH_DB BENCH_CRASH BENCH_TIMEOUT BENCH_ONLY BENCH_KUBE_NS; do
   if [[ -n ${!v:-} ]]; then COMMAND="$v=${!v} $COMMAND"; fi
 done
 
@@ -49,6 +54,24 @@ die() {
   printf '[bench %s] ERROR: %s\n' "$(elapsed)" "$*" >&2
   exit 1
 }
+
+# --- the Kubernetes benchmark ----------------------------------------------------
+
+kube_bench() {
+  log "kubernetes: BenchmarkInventory (3 API servers × ${BENCH_KUBE_NS:-2000} namespaces)"
+  deploy/testenv/envtest.sh >/dev/null || die "envtest.sh failed"
+  local out=$BENCH_OUT
+  [[ $out == /* ]] || out="$ROOT/$out"
+  PONT_REQUIRE_KUBE=1 PONT_BENCH_REPORT="$out" \
+    go test ./plugins/kubernetes -run '^$' -bench '^BenchmarkInventory$' -benchtime 1x -timeout 30m ||
+    die "the Kubernetes benchmark failed"
+}
+
+if [[ ${BENCH_ONLY:-} == kubernetes ]]; then
+  kube_bench
+  log "done in $(elapsed)"
+  exit 0
+fi
 
 # --- the generator -----------------------------------------------------------
 
@@ -156,5 +179,8 @@ bin/pontbench \
   -out "$BENCH_OUT"
 rc=$?
 set -e
+if [[ $rc -eq 0 && ${BENCH_ONLY:-} != catalog ]]; then
+  kube_bench
+fi
 log "done in $(elapsed) (exit $rc)"
 exit $rc

@@ -217,7 +217,7 @@ func BenchmarkInventory(b *testing.B) {
 	b.ReportMetric(float64(r.WorkloadsP99.Microseconds()), "workloads-p99-µs")
 	b.ReportMetric(float64(apiserverCalls), "apiserver-calls")
 	if out := os.Getenv("PONT_BENCH_REPORT"); out != "" {
-		if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
+		if err := spliceReport(out, r.markdown()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -335,6 +335,34 @@ type kubeReport struct {
 	APICalls                                            int64
 }
 
+// The Kubernetes section of docs/benchmarks.md lies between these markers;
+// the catalog benchmark rewrites the rest of the file.
+const (
+	reportBegin = "<!-- kubernetes-benchmark: written by BenchmarkInventory -->"
+	reportEnd   = "<!-- /kubernetes-benchmark -->"
+)
+
+// spliceReport replaces the Kubernetes section of the report at path (or
+// appends it; or writes a file holding only it).
+func spliceReport(path, section string) error {
+	block := reportBegin + "\n## Kubernetes (issue 5)\n\n" + section + reportEnd + "\n"
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	doc := string(old)
+	if i := strings.Index(doc, reportBegin); i >= 0 {
+		if j := strings.Index(doc[i:], reportEnd); j >= 0 {
+			doc = doc[:i] + block + strings.TrimPrefix(doc[i+j+len(reportEnd):], "\n")
+			return os.WriteFile(path, []byte(doc), 0o644)
+		}
+	}
+	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+		doc = strings.TrimRight(doc, "\n") + "\n\n"
+	}
+	return os.WriteFile(path, []byte(doc+block), 0o644)
+}
+
 func (r kubeReport) markdown() string {
 	met := func(ok bool) string {
 		if ok {
@@ -355,5 +383,16 @@ func (r kubeReport) markdown() string {
 	fmt.Fprintf(&b, "| the same, p99 | %.3f ms | — | |\n", ms(r.WorkloadsP99))
 	fmt.Fprintf(&b, "| the same from the inventory, no HTTP, p50 / p99 | %.3f / %.3f ms | — | |\n", ms(r.DirectP50), ms(r.DirectP99))
 	fmt.Fprintf(&b, "| API server requests made by 2,000 workloads queries | %d | 0 | %s |\n", r.APICalls, met(r.APICalls == 0))
+	b.WriteString(`
+For comparison, measured for the issue: Backstage's Kubernetes plugin answers the same workloads question in 42 ms p50 at
+3 × 1,000 namespaces, with 14 LIST calls per cluster per request, and hangs past 60 s when one API server is frozen. Pont
+answers from the informers' cache; a frozen API server is shown unreachable after the probe's timeout
+(kubernetes.requestTimeout) and blocks neither reads nor the other clusters (TestThreeClusters, "frozen cluster").
+
+Heap per object is the live heap's growth from before the plugin starts to after the sync (a GC on each side), over every
+object the informers keep: environment namespaces, databases, Deployments and Pods. It includes the inventory built from
+them and the catalog writer's leftovers. Event to API is a status write (UpdateStatus through client-go) until the change
+arrives on a GraphQL subscription over a WebSocket, 200 writes spread over the three clusters.
+`)
 	return b.String()
 }

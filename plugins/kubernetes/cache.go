@@ -11,7 +11,11 @@ import (
 	"github.com/pont-dev/pont/plugins/kubernetes/operators"
 )
 
-// What the informers keep. A cluster with thousands of objects must not
+// What the informers keep. Every transform must give the same result when
+// applied to its own output: client-go applies it again to objects of an
+// initial list streamed as watch events (watch-list).
+//
+// A cluster with thousands of objects must not
 // cost Pont a copy of each: every informer has a transform that keeps only
 // what the inventory reads, before the object reaches the cache. Nothing
 // keeps managedFields, Secret data is never asked for, and a database
@@ -145,7 +149,7 @@ func (w *clusterWatch) podTransform(obj any) (any, error) {
 	meta := keepMeta(p, append([]string{"pod-template-hash"}, w.p.objectLabels...), nil)
 	for _, o := range p.OwnerReferences {
 		if o.Controller != nil && *o.Controller {
-			meta.OwnerReferences = []metav1.OwnerReference{{Kind: o.Kind, Name: o.Name, APIVersion: o.APIVersion, UID: o.UID}}
+			meta.OwnerReferences = []metav1.OwnerReference{{Kind: o.Kind, Name: o.Name, APIVersion: o.APIVersion, UID: o.UID, Controller: o.Controller}}
 		}
 	}
 	st := corev1.PodStatus{Phase: p.Status.Phase, Reason: p.Status.Reason}

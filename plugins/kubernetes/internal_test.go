@@ -2,10 +2,13 @@ package kubernetes
 
 import (
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -107,4 +110,41 @@ func FuzzArgoSecret(f *testing.F) {
 			t.Fatalf("accepted %q %q with host %q name %q", name, server, c.rc.Host, c.name)
 		}
 	})
+}
+
+// TestTransformsAreIdempotent: client-go may transform an object twice.
+func TestTransformsAreIdempotent(t *testing.T) {
+	w := &clusterWatch{p: &Plugin{objectLabels: []string{"pont.dev/owner", "backstage.io/kubernetes-id"}, namespaceLabels: []string{"pont.dev/environment"}}}
+	ctrl := true
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-7c9d-x1", Namespace: "ns",
+		Labels:          map[string]string{"pod-template-hash": "7c9d", "backstage.io/kubernetes-id": "web", "other": "x"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "web-7c9d", Controller: &ctrl}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "web", Ready: true}}}}
+	once, _ := w.podTransform(pod)
+	twice, _ := w.podTransform(once)
+	if !reflect.DeepEqual(once, twice) {
+		t.Fatalf("pod transform is not idempotent:\n%+v\n%+v", once, twice)
+	}
+	if ownerKey(twice.(*corev1.Pod)) != "Deployment/ns/web" {
+		t.Fatalf("owner lost: %+v", twice)
+	}
+	two := int32(2)
+	labels := map[string]string{"backstage.io/kubernetes-id": "web", "pont.dev/environment": "dev"}
+	for name, c := range map[string]struct {
+		transform func(any) (any, error)
+		obj       any
+	}{
+		"deployment":  {w.deploymentTransform, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Labels: labels}, Spec: appsv1.DeploymentSpec{Replicas: &two}}},
+		"statefulset": {w.statefulSetTransform, &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db", Labels: labels}, Spec: appsv1.StatefulSetSpec{Replicas: &two}}},
+		"namespace":   {w.namespaceTransform, &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "dev", Labels: labels}}},
+		"crd":         {crdTransform, &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "clusters.postgresql.cnpg.io"}}},
+		"quota": {quotaTransform, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q"},
+			Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")}}}},
+	} {
+		once, _ := c.transform(c.obj)
+		twice, _ := c.transform(once)
+		if !reflect.DeepEqual(once, twice) {
+			t.Errorf("%s transform is not idempotent:\n%+v\n%+v", name, once, twice)
+		}
+	}
 }
