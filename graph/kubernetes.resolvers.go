@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
-	"github.com/pont-dev/pont/internal/auth"
 
 	"github.com/pont-dev/pont/graph/generated"
 	"github.com/pont-dev/pont/graph/model"
+	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/plugins"
 )
 

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"context"
 	"encoding/base64"
 	"reflect"
 	"strings"
@@ -10,6 +11,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/catalog/entstore"
+	"github.com/pont-dev/pont/internal/testutil/dbtest"
 )
 
 func TestEntityName(t *testing.T) {
@@ -146,5 +151,33 @@ func TestTransformsAreIdempotent(t *testing.T) {
 		if !reflect.DeepEqual(once, twice) {
 			t.Errorf("%s transform is not idempotent:\n%+v\n%+v", name, once, twice)
 		}
+	}
+}
+
+// TestComponentResolver: a kubernetes id links the components annotated
+// with it; without one, the component of that name.
+func TestComponentResolver(t *testing.T) {
+	store := entstore.New(dbtest.Open(t, dbtest.SQLite(t)))
+	t.Cleanup(func() { store.Close() })
+	e := &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component",
+		Metadata: catalog.Metadata{Name: "payments-api", Annotations: map[string]string{"backstage.io/kubernetes-id": "pay"}},
+		Spec:     map[string]any{"type": "service", "lifecycle": "production", "owner": "team-a"}}
+	pr, err := catalog.Prepare(e, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(context.Background(), &catalog.Mutation{Provider: "test", Full: true, Replayable: true,
+		Entities: func(yield func(*catalog.Prepared) bool) { yield(pr) }}); err != nil {
+		t.Fatal(err)
+	}
+	r := newComponentResolver(store, "backstage.io/kubernetes-id")
+	if got := r.components("pay"); len(got) != 1 || !strings.EqualFold(got[0], "component:default/payments-api") {
+		t.Errorf("annotated: %v", got)
+	}
+	if got := r.components("billing"); len(got) != 1 || got[0] != "component:default/billing" {
+		t.Errorf("fallback: %v", got)
+	}
+	if got := newComponentResolver(nil, "x").components("bad id!"); len(got) != 0 {
+		t.Errorf("invalid id: %v", got)
 	}
 }

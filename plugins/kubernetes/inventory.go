@@ -132,6 +132,25 @@ func (inv *inventory) synced(cluster string) (known, synced bool) {
 	return cs != nil, cs != nil && cs.info.LastSyncAt != nil
 }
 
+// rederive recomputes every environment and database of a cluster.
+func (inv *inventory) rederive(cluster string) {
+	inv.mu.Lock()
+	cs := inv.state[cluster]
+	if cs == nil {
+		inv.mu.Unlock()
+		return
+	}
+	var events []plugins.InventoryEvent
+	for ns := range cs.namespaces {
+		events = append(events, inv.deriveEnv(cluster, cs, ns)...)
+	}
+	for key := range cs.raw {
+		events = append(events, inv.deriveDB(cluster, cs, key)...)
+	}
+	inv.mu.Unlock()
+	inv.publish(events...)
+}
+
 // Handlers of informer events. Each updates the raw state, re-derives what
 // depends on it and publishes what changed.
 

@@ -28,8 +28,8 @@ type resolved struct {
 	at   time.Time
 }
 
-// resolveTTL bounds how long a component newly annotated takes to be
-// linked (the next full resync re-derives every link).
+// resolveTTL is how long a lookup is reused; every resync
+// (kubernetes.resyncInterval) forgets them all and re-derives every link.
 const resolveTTL = time.Minute
 
 func newComponentResolver(store catalog.Store, annotation string) *componentResolver {

@@ -139,7 +139,10 @@ func (w *clusterWatch) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			// Links to components may have changed in the catalog
+			// (a component newly annotated): look them up again.
 			w.p.resolver.forget()
+			w.p.inv.rederive(w.name)
 			w.p.writer.requestFull(w.name)
 		}
 	}
