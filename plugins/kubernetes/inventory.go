@@ -113,12 +113,7 @@ func (inv *inventory) updateCluster(name string, change func(c *plugins.Cluster)
 		inv.p.writer.markCluster(name)
 	}
 	if before.Reachable != after.Reachable {
-		for ns := range cs.envs {
-			events = append(events, inv.deriveEnv(name, cs, ns)...)
-		}
-		for key := range cs.dbs {
-			events = append(events, inv.deriveDB(name, cs, key)...)
-		}
+		events = append(events, inv.deriveAll(name, cs)...)
 	}
 	inv.mu.Unlock()
 	inv.publish(events...)
@@ -140,6 +135,14 @@ func (inv *inventory) rederive(cluster string) {
 		inv.mu.Unlock()
 		return
 	}
+	events := inv.deriveAll(cluster, cs)
+	inv.mu.Unlock()
+	inv.publish(events...)
+}
+
+// deriveAll recomputes every environment, then every database (which
+// read their environment). Call with mu held.
+func (inv *inventory) deriveAll(cluster string, cs *clusterState) []plugins.InventoryEvent {
 	var events []plugins.InventoryEvent
 	for ns := range cs.namespaces {
 		events = append(events, inv.deriveEnv(cluster, cs, ns)...)
@@ -147,8 +150,7 @@ func (inv *inventory) rederive(cluster string) {
 	for key := range cs.raw {
 		events = append(events, inv.deriveDB(cluster, cs, key)...)
 	}
-	inv.mu.Unlock()
-	inv.publish(events...)
+	return events
 }
 
 // Handlers of informer events. Each updates the raw state, re-derives what
