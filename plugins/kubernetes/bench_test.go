@@ -49,6 +49,9 @@ import (
 //
 // With PONT_BENCH_REPORT=FILE it also writes the figures as markdown.
 func BenchmarkInventory(b *testing.B) {
+	load, _ := os.ReadFile("/proc/loadavg")
+	loadFields := strings.Fields(string(load))
+	loadAvg := strings.Join(loadFields[:min(3, len(loadFields))], " ")
 	perCluster := 2000
 	if v := os.Getenv("BENCH_KUBE_NS"); v != "" {
 		fmt.Sscan(v, &perCluster)
@@ -207,6 +210,7 @@ func BenchmarkInventory(b *testing.B) {
 		EventP50: pct(eventLat, 50), EventP99: pct(eventLat, 99),
 		WorkloadsP50: pct(wlLat, 50), WorkloadsP99: pct(wlLat, 99), Workloads: nw,
 		DirectP50: pct(direct, 50), DirectP99: pct(direct, 99), APICalls: apiserverCalls,
+		At: start, Load: loadAvg,
 	}
 	b.ReportMetric(syncTime.Seconds(), "sync-s")
 	b.ReportMetric(catalogTime.Seconds(), "catalog-s")
@@ -333,6 +337,8 @@ type kubeReport struct {
 	EventP50, EventP99                                  time.Duration
 	WorkloadsP50, WorkloadsP99, DirectP50, DirectP99    time.Duration
 	APICalls                                            int64
+	At                                                  time.Time // when the plugin started
+	Load                                                string    // load average before
 }
 
 // The Kubernetes section of docs/benchmarks.md lies between these markers;
@@ -371,8 +377,8 @@ func (r kubeReport) markdown() string {
 		return "**missed**"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clusters × %d namespaces, one CloudNativePG Cluster in each (%d databases), and a Deployment with one Pod in half of them (%d objects cached in all). Written by `make bench` (`BenchmarkInventory` in plugins/kubernetes).\n\n",
-		r.Clusters, r.PerCluster, r.Databases, r.Objects)
+	fmt.Fprintf(&b, "%d clusters × %d namespaces, one CloudNativePG Cluster in each (%d databases), and a Deployment with one Pod in half of them (%d objects cached in all). Written by `make bench` (`BenchmarkInventory` in plugins/kubernetes; `BENCH_ONLY=kubernetes make bench` runs only it). Run on %s, %d cores, %s, load average %s before.\n\n",
+		r.Clusters, r.PerCluster, r.Databases, r.Objects, r.At.UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.Version(), r.Load)
 	b.WriteString("| Measure | Pont | Target | |\n|---|---:|---:|---|\n")
 	fmt.Fprintf(&b, "| start to all %d databases in the inventory (GraphQL) | %.2f s | ≤ 15 s | %s |\n", r.Databases, r.Sync.Seconds(), met(r.Sync <= 15*time.Second))
 	fmt.Fprintf(&b, "| start to all of them in the catalog (REST, search) | %.2f s | — | |\n", r.Catalog.Seconds())
