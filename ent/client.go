@@ -14,6 +14,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/pont-dev/pont/ent/actionapproval"
+	"github.com/pont-dev/pont/ent/actionrun"
+	"github.com/pont-dev/pont/ent/actionrunevent"
 	"github.com/pont-dev/pont/ent/apitoken"
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/ent/entity"
@@ -34,6 +37,12 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIToken is the client for interacting with the APIToken builders.
 	APIToken *APITokenClient
+	// ActionApproval is the client for interacting with the ActionApproval builders.
+	ActionApproval *ActionApprovalClient
+	// ActionRun is the client for interacting with the ActionRun builders.
+	ActionRun *ActionRunClient
+	// ActionRunEvent is the client for interacting with the ActionRunEvent builders.
+	ActionRunEvent *ActionRunEventClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Entity is the client for interacting with the Entity builders.
@@ -62,6 +71,9 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIToken = NewAPITokenClient(c.config)
+	c.ActionApproval = NewActionApprovalClient(c.config)
+	c.ActionRun = NewActionRunClient(c.config)
+	c.ActionRunEvent = NewActionRunEventClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Entity = NewEntityClient(c.config)
 	c.Location = NewLocationClient(c.config)
@@ -163,6 +175,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:             ctx,
 		config:          cfg,
 		APIToken:        NewAPITokenClient(cfg),
+		ActionApproval:  NewActionApprovalClient(cfg),
+		ActionRun:       NewActionRunClient(cfg),
+		ActionRunEvent:  NewActionRunEventClient(cfg),
 		AuditEvent:      NewAuditEventClient(cfg),
 		Entity:          NewEntityClient(cfg),
 		Location:        NewLocationClient(cfg),
@@ -191,6 +206,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:             ctx,
 		config:          cfg,
 		APIToken:        NewAPITokenClient(cfg),
+		ActionApproval:  NewActionApprovalClient(cfg),
+		ActionRun:       NewActionRunClient(cfg),
+		ActionRunEvent:  NewActionRunEventClient(cfg),
 		AuditEvent:      NewAuditEventClient(cfg),
 		Entity:          NewEntityClient(cfg),
 		Location:        NewLocationClient(cfg),
@@ -228,8 +246,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.AuditEvent, c.Entity, c.Location, c.LoginState, c.ProcessingError,
-		c.ProviderState, c.Relation, c.Session,
+		c.APIToken, c.ActionApproval, c.ActionRun, c.ActionRunEvent, c.AuditEvent,
+		c.Entity, c.Location, c.LoginState, c.ProcessingError, c.ProviderState,
+		c.Relation, c.Session,
 	} {
 		n.Use(hooks...)
 	}
@@ -239,8 +258,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.AuditEvent, c.Entity, c.Location, c.LoginState, c.ProcessingError,
-		c.ProviderState, c.Relation, c.Session,
+		c.APIToken, c.ActionApproval, c.ActionRun, c.ActionRunEvent, c.AuditEvent,
+		c.Entity, c.Location, c.LoginState, c.ProcessingError, c.ProviderState,
+		c.Relation, c.Session,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -251,6 +271,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APITokenMutation:
 		return c.APIToken.mutate(ctx, m)
+	case *ActionApprovalMutation:
+		return c.ActionApproval.mutate(ctx, m)
+	case *ActionRunMutation:
+		return c.ActionRun.mutate(ctx, m)
+	case *ActionRunEventMutation:
+		return c.ActionRunEvent.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *EntityMutation:
@@ -403,6 +429,408 @@ func (c *APITokenClient) mutate(ctx context.Context, m *APITokenMutation) (Value
 		return (&APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIToken mutation op: %q", m.Op())
+	}
+}
+
+// ActionApprovalClient is a client for the ActionApproval schema.
+type ActionApprovalClient struct {
+	config
+}
+
+// NewActionApprovalClient returns a client for the ActionApproval from the given config.
+func NewActionApprovalClient(c config) *ActionApprovalClient {
+	return &ActionApprovalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `actionapproval.Hooks(f(g(h())))`.
+func (c *ActionApprovalClient) Use(hooks ...Hook) {
+	c.hooks.ActionApproval = append(c.hooks.ActionApproval, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `actionapproval.Intercept(f(g(h())))`.
+func (c *ActionApprovalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActionApproval = append(c.inters.ActionApproval, interceptors...)
+}
+
+// Create returns a builder for creating a ActionApproval entity.
+func (c *ActionApprovalClient) Create() *ActionApprovalCreate {
+	mutation := newActionApprovalMutation(c.config, OpCreate)
+	return &ActionApprovalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActionApproval entities.
+func (c *ActionApprovalClient) CreateBulk(builders ...*ActionApprovalCreate) *ActionApprovalCreateBulk {
+	return &ActionApprovalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActionApprovalClient) MapCreateBulk(slice any, setFunc func(*ActionApprovalCreate, int)) *ActionApprovalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActionApprovalCreateBulk{err: fmt.Errorf("calling to ActionApprovalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActionApprovalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActionApprovalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActionApproval.
+func (c *ActionApprovalClient) Update() *ActionApprovalUpdate {
+	mutation := newActionApprovalMutation(c.config, OpUpdate)
+	return &ActionApprovalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActionApprovalClient) UpdateOne(_m *ActionApproval) *ActionApprovalUpdateOne {
+	mutation := newActionApprovalMutation(c.config, OpUpdateOne, withActionApproval(_m))
+	return &ActionApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActionApprovalClient) UpdateOneID(id int) *ActionApprovalUpdateOne {
+	mutation := newActionApprovalMutation(c.config, OpUpdateOne, withActionApprovalID(id))
+	return &ActionApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActionApproval.
+func (c *ActionApprovalClient) Delete() *ActionApprovalDelete {
+	mutation := newActionApprovalMutation(c.config, OpDelete)
+	return &ActionApprovalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActionApprovalClient) DeleteOne(_m *ActionApproval) *ActionApprovalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActionApprovalClient) DeleteOneID(id int) *ActionApprovalDeleteOne {
+	builder := c.Delete().Where(actionapproval.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActionApprovalDeleteOne{builder}
+}
+
+// Query returns a query builder for ActionApproval.
+func (c *ActionApprovalClient) Query() *ActionApprovalQuery {
+	return &ActionApprovalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActionApproval},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActionApproval entity by its id.
+func (c *ActionApprovalClient) Get(ctx context.Context, id int) (*ActionApproval, error) {
+	return c.Query().Where(actionapproval.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActionApprovalClient) GetX(ctx context.Context, id int) *ActionApproval {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActionApprovalClient) Hooks() []Hook {
+	hooks := c.hooks.ActionApproval
+	return append(hooks[:len(hooks):len(hooks)], actionapproval.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActionApprovalClient) Interceptors() []Interceptor {
+	return c.inters.ActionApproval
+}
+
+func (c *ActionApprovalClient) mutate(ctx context.Context, m *ActionApprovalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActionApprovalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActionApprovalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActionApprovalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActionApprovalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActionApproval mutation op: %q", m.Op())
+	}
+}
+
+// ActionRunClient is a client for the ActionRun schema.
+type ActionRunClient struct {
+	config
+}
+
+// NewActionRunClient returns a client for the ActionRun from the given config.
+func NewActionRunClient(c config) *ActionRunClient {
+	return &ActionRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `actionrun.Hooks(f(g(h())))`.
+func (c *ActionRunClient) Use(hooks ...Hook) {
+	c.hooks.ActionRun = append(c.hooks.ActionRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `actionrun.Intercept(f(g(h())))`.
+func (c *ActionRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActionRun = append(c.inters.ActionRun, interceptors...)
+}
+
+// Create returns a builder for creating a ActionRun entity.
+func (c *ActionRunClient) Create() *ActionRunCreate {
+	mutation := newActionRunMutation(c.config, OpCreate)
+	return &ActionRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActionRun entities.
+func (c *ActionRunClient) CreateBulk(builders ...*ActionRunCreate) *ActionRunCreateBulk {
+	return &ActionRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActionRunClient) MapCreateBulk(slice any, setFunc func(*ActionRunCreate, int)) *ActionRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActionRunCreateBulk{err: fmt.Errorf("calling to ActionRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActionRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActionRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActionRun.
+func (c *ActionRunClient) Update() *ActionRunUpdate {
+	mutation := newActionRunMutation(c.config, OpUpdate)
+	return &ActionRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActionRunClient) UpdateOne(_m *ActionRun) *ActionRunUpdateOne {
+	mutation := newActionRunMutation(c.config, OpUpdateOne, withActionRun(_m))
+	return &ActionRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActionRunClient) UpdateOneID(id string) *ActionRunUpdateOne {
+	mutation := newActionRunMutation(c.config, OpUpdateOne, withActionRunID(id))
+	return &ActionRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActionRun.
+func (c *ActionRunClient) Delete() *ActionRunDelete {
+	mutation := newActionRunMutation(c.config, OpDelete)
+	return &ActionRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActionRunClient) DeleteOne(_m *ActionRun) *ActionRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActionRunClient) DeleteOneID(id string) *ActionRunDeleteOne {
+	builder := c.Delete().Where(actionrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActionRunDeleteOne{builder}
+}
+
+// Query returns a query builder for ActionRun.
+func (c *ActionRunClient) Query() *ActionRunQuery {
+	return &ActionRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActionRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActionRun entity by its id.
+func (c *ActionRunClient) Get(ctx context.Context, id string) (*ActionRun, error) {
+	return c.Query().Where(actionrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActionRunClient) GetX(ctx context.Context, id string) *ActionRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActionRunClient) Hooks() []Hook {
+	hooks := c.hooks.ActionRun
+	return append(hooks[:len(hooks):len(hooks)], actionrun.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActionRunClient) Interceptors() []Interceptor {
+	return c.inters.ActionRun
+}
+
+func (c *ActionRunClient) mutate(ctx context.Context, m *ActionRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActionRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActionRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActionRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActionRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActionRun mutation op: %q", m.Op())
+	}
+}
+
+// ActionRunEventClient is a client for the ActionRunEvent schema.
+type ActionRunEventClient struct {
+	config
+}
+
+// NewActionRunEventClient returns a client for the ActionRunEvent from the given config.
+func NewActionRunEventClient(c config) *ActionRunEventClient {
+	return &ActionRunEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `actionrunevent.Hooks(f(g(h())))`.
+func (c *ActionRunEventClient) Use(hooks ...Hook) {
+	c.hooks.ActionRunEvent = append(c.hooks.ActionRunEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `actionrunevent.Intercept(f(g(h())))`.
+func (c *ActionRunEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActionRunEvent = append(c.inters.ActionRunEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ActionRunEvent entity.
+func (c *ActionRunEventClient) Create() *ActionRunEventCreate {
+	mutation := newActionRunEventMutation(c.config, OpCreate)
+	return &ActionRunEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActionRunEvent entities.
+func (c *ActionRunEventClient) CreateBulk(builders ...*ActionRunEventCreate) *ActionRunEventCreateBulk {
+	return &ActionRunEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActionRunEventClient) MapCreateBulk(slice any, setFunc func(*ActionRunEventCreate, int)) *ActionRunEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActionRunEventCreateBulk{err: fmt.Errorf("calling to ActionRunEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActionRunEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActionRunEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActionRunEvent.
+func (c *ActionRunEventClient) Update() *ActionRunEventUpdate {
+	mutation := newActionRunEventMutation(c.config, OpUpdate)
+	return &ActionRunEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActionRunEventClient) UpdateOne(_m *ActionRunEvent) *ActionRunEventUpdateOne {
+	mutation := newActionRunEventMutation(c.config, OpUpdateOne, withActionRunEvent(_m))
+	return &ActionRunEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActionRunEventClient) UpdateOneID(id int) *ActionRunEventUpdateOne {
+	mutation := newActionRunEventMutation(c.config, OpUpdateOne, withActionRunEventID(id))
+	return &ActionRunEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActionRunEvent.
+func (c *ActionRunEventClient) Delete() *ActionRunEventDelete {
+	mutation := newActionRunEventMutation(c.config, OpDelete)
+	return &ActionRunEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActionRunEventClient) DeleteOne(_m *ActionRunEvent) *ActionRunEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActionRunEventClient) DeleteOneID(id int) *ActionRunEventDeleteOne {
+	builder := c.Delete().Where(actionrunevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActionRunEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ActionRunEvent.
+func (c *ActionRunEventClient) Query() *ActionRunEventQuery {
+	return &ActionRunEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActionRunEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActionRunEvent entity by its id.
+func (c *ActionRunEventClient) Get(ctx context.Context, id int) (*ActionRunEvent, error) {
+	return c.Query().Where(actionrunevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActionRunEventClient) GetX(ctx context.Context, id int) *ActionRunEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActionRunEventClient) Hooks() []Hook {
+	hooks := c.hooks.ActionRunEvent
+	return append(hooks[:len(hooks):len(hooks)], actionrunevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActionRunEventClient) Interceptors() []Interceptor {
+	return c.inters.ActionRunEvent
+}
+
+func (c *ActionRunEventClient) mutate(ctx context.Context, m *ActionRunEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActionRunEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActionRunEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActionRunEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActionRunEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActionRunEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -1478,12 +1906,14 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, AuditEvent, Entity, Location, LoginState, ProcessingError,
-		ProviderState, Relation, Session []ent.Hook
+		APIToken, ActionApproval, ActionRun, ActionRunEvent, AuditEvent, Entity,
+		Location, LoginState, ProcessingError, ProviderState, Relation,
+		Session []ent.Hook
 	}
 	inters struct {
-		APIToken, AuditEvent, Entity, Location, LoginState, ProcessingError,
-		ProviderState, Relation, Session []ent.Interceptor
+		APIToken, ActionApproval, ActionRun, ActionRunEvent, AuditEvent, Entity,
+		Location, LoginState, ProcessingError, ProviderState, Relation,
+		Session []ent.Interceptor
 	}
 )
 

@@ -12,6 +12,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/pont-dev/pont/ent/actionapproval"
+	"github.com/pont-dev/pont/ent/actionrun"
+	"github.com/pont-dev/pont/ent/actionrunevent"
 	"github.com/pont-dev/pont/ent/apitoken"
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/ent/entity"
@@ -82,6 +85,9 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:        apitoken.ValidColumn,
+			actionapproval.Table:  actionapproval.ValidColumn,
+			actionrun.Table:       actionrun.ValidColumn,
+			actionrunevent.Table:  actionrunevent.ValidColumn,
 			auditevent.Table:      auditevent.ValidColumn,
 			entity.Table:          entity.ValidColumn,
 			location.Table:        location.ValidColumn,

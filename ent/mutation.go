@@ -11,6 +11,9 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/pont-dev/pont/ent/actionapproval"
+	"github.com/pont-dev/pont/ent/actionrun"
+	"github.com/pont-dev/pont/ent/actionrunevent"
 	"github.com/pont-dev/pont/ent/apitoken"
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/ent/entity"
@@ -33,6 +36,9 @@ const (
 
 	// Node types.
 	TypeAPIToken        = "APIToken"
+	TypeActionApproval  = "ActionApproval"
+	TypeActionRun       = "ActionRun"
+	TypeActionRunEvent  = "ActionRunEvent"
 	TypeAuditEvent      = "AuditEvent"
 	TypeEntity          = "Entity"
 	TypeLocation        = "Location"
@@ -970,6 +976,2579 @@ func (m *APITokenMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *APITokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIToken edge %s", name)
+}
+
+// ActionApprovalMutation represents an operation that mutates the ActionApproval nodes in the graph.
+type ActionApprovalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	run_id        *string
+	approver      *string
+	approver_name *string
+	decision      *actionapproval.Decision
+	comment       *string
+	time          *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ActionApproval, error)
+	predicates    []predicate.ActionApproval
+}
+
+var _ ent.Mutation = (*ActionApprovalMutation)(nil)
+
+// actionapprovalOption allows management of the mutation configuration using functional options.
+type actionapprovalOption func(*ActionApprovalMutation)
+
+// newActionApprovalMutation creates new mutation for the ActionApproval entity.
+func newActionApprovalMutation(c config, op Op, opts ...actionapprovalOption) *ActionApprovalMutation {
+	m := &ActionApprovalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActionApproval,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActionApprovalID sets the ID field of the mutation.
+func withActionApprovalID(id int) actionapprovalOption {
+	return func(m *ActionApprovalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ActionApproval
+		)
+		m.oldValue = func(ctx context.Context) (*ActionApproval, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ActionApproval.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActionApproval sets the old ActionApproval of the mutation.
+func withActionApproval(node *ActionApproval) actionapprovalOption {
+	return func(m *ActionApprovalMutation) {
+		m.oldValue = func(context.Context) (*ActionApproval, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActionApprovalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActionApprovalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActionApprovalMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActionApprovalMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ActionApproval.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *ActionApprovalMutation) SetRunID(s string) {
+	m.run_id = &s
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *ActionApprovalMutation) RunID() (r string, exists bool) {
+	v := m.run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldRunID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *ActionApprovalMutation) ResetRunID() {
+	m.run_id = nil
+}
+
+// SetApprover sets the "approver" field.
+func (m *ActionApprovalMutation) SetApprover(s string) {
+	m.approver = &s
+}
+
+// Approver returns the value of the "approver" field in the mutation.
+func (m *ActionApprovalMutation) Approver() (r string, exists bool) {
+	v := m.approver
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprover returns the old "approver" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldApprover(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprover is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprover requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprover: %w", err)
+	}
+	return oldValue.Approver, nil
+}
+
+// ResetApprover resets all changes to the "approver" field.
+func (m *ActionApprovalMutation) ResetApprover() {
+	m.approver = nil
+}
+
+// SetApproverName sets the "approver_name" field.
+func (m *ActionApprovalMutation) SetApproverName(s string) {
+	m.approver_name = &s
+}
+
+// ApproverName returns the value of the "approver_name" field in the mutation.
+func (m *ActionApprovalMutation) ApproverName() (r string, exists bool) {
+	v := m.approver_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApproverName returns the old "approver_name" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldApproverName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApproverName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApproverName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApproverName: %w", err)
+	}
+	return oldValue.ApproverName, nil
+}
+
+// ResetApproverName resets all changes to the "approver_name" field.
+func (m *ActionApprovalMutation) ResetApproverName() {
+	m.approver_name = nil
+}
+
+// SetDecision sets the "decision" field.
+func (m *ActionApprovalMutation) SetDecision(a actionapproval.Decision) {
+	m.decision = &a
+}
+
+// Decision returns the value of the "decision" field in the mutation.
+func (m *ActionApprovalMutation) Decision() (r actionapproval.Decision, exists bool) {
+	v := m.decision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecision returns the old "decision" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldDecision(ctx context.Context) (v actionapproval.Decision, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecision: %w", err)
+	}
+	return oldValue.Decision, nil
+}
+
+// ResetDecision resets all changes to the "decision" field.
+func (m *ActionApprovalMutation) ResetDecision() {
+	m.decision = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *ActionApprovalMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *ActionApprovalMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *ActionApprovalMutation) ResetComment() {
+	m.comment = nil
+}
+
+// SetTime sets the "time" field.
+func (m *ActionApprovalMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *ActionApprovalMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the ActionApproval entity.
+// If the ActionApproval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionApprovalMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *ActionApprovalMutation) ResetTime() {
+	m.time = nil
+}
+
+// Where appends a list predicates to the ActionApprovalMutation builder.
+func (m *ActionApprovalMutation) Where(ps ...predicate.ActionApproval) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActionApprovalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActionApprovalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ActionApproval, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActionApprovalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActionApprovalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ActionApproval).
+func (m *ActionApprovalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActionApprovalMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.run_id != nil {
+		fields = append(fields, actionapproval.FieldRunID)
+	}
+	if m.approver != nil {
+		fields = append(fields, actionapproval.FieldApprover)
+	}
+	if m.approver_name != nil {
+		fields = append(fields, actionapproval.FieldApproverName)
+	}
+	if m.decision != nil {
+		fields = append(fields, actionapproval.FieldDecision)
+	}
+	if m.comment != nil {
+		fields = append(fields, actionapproval.FieldComment)
+	}
+	if m.time != nil {
+		fields = append(fields, actionapproval.FieldTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActionApprovalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case actionapproval.FieldRunID:
+		return m.RunID()
+	case actionapproval.FieldApprover:
+		return m.Approver()
+	case actionapproval.FieldApproverName:
+		return m.ApproverName()
+	case actionapproval.FieldDecision:
+		return m.Decision()
+	case actionapproval.FieldComment:
+		return m.Comment()
+	case actionapproval.FieldTime:
+		return m.Time()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActionApprovalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case actionapproval.FieldRunID:
+		return m.OldRunID(ctx)
+	case actionapproval.FieldApprover:
+		return m.OldApprover(ctx)
+	case actionapproval.FieldApproverName:
+		return m.OldApproverName(ctx)
+	case actionapproval.FieldDecision:
+		return m.OldDecision(ctx)
+	case actionapproval.FieldComment:
+		return m.OldComment(ctx)
+	case actionapproval.FieldTime:
+		return m.OldTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown ActionApproval field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionApprovalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case actionapproval.FieldRunID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case actionapproval.FieldApprover:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprover(v)
+		return nil
+	case actionapproval.FieldApproverName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApproverName(v)
+		return nil
+	case actionapproval.FieldDecision:
+		v, ok := value.(actionapproval.Decision)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecision(v)
+		return nil
+	case actionapproval.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case actionapproval.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActionApproval field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActionApprovalMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActionApprovalMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionApprovalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ActionApproval numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActionApprovalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActionApprovalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActionApprovalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ActionApproval nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActionApprovalMutation) ResetField(name string) error {
+	switch name {
+	case actionapproval.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case actionapproval.FieldApprover:
+		m.ResetApprover()
+		return nil
+	case actionapproval.FieldApproverName:
+		m.ResetApproverName()
+		return nil
+	case actionapproval.FieldDecision:
+		m.ResetDecision()
+		return nil
+	case actionapproval.FieldComment:
+		m.ResetComment()
+		return nil
+	case actionapproval.FieldTime:
+		m.ResetTime()
+		return nil
+	}
+	return fmt.Errorf("unknown ActionApproval field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActionApprovalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActionApprovalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActionApprovalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActionApprovalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActionApprovalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActionApprovalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActionApprovalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ActionApproval unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActionApprovalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ActionApproval edge %s", name)
+}
+
+// ActionRunMutation represents an operation that mutates the ActionRun nodes in the graph.
+type ActionRunMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	action              *string
+	target              *string
+	target_owner        *string
+	input               *string
+	plan                *string
+	state               *actionrun.State
+	requested_by        *string
+	requester           *string
+	actor               *string
+	result              *string
+	error               *string
+	attempts            *int
+	addattempts         *int
+	job_id              *int64
+	addjob_id           *int64
+	created_at          *time.Time
+	updated_at          *time.Time
+	started_at          *time.Time
+	finished_at         *time.Time
+	approval_expires_at *time.Time
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*ActionRun, error)
+	predicates          []predicate.ActionRun
+}
+
+var _ ent.Mutation = (*ActionRunMutation)(nil)
+
+// actionrunOption allows management of the mutation configuration using functional options.
+type actionrunOption func(*ActionRunMutation)
+
+// newActionRunMutation creates new mutation for the ActionRun entity.
+func newActionRunMutation(c config, op Op, opts ...actionrunOption) *ActionRunMutation {
+	m := &ActionRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActionRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActionRunID sets the ID field of the mutation.
+func withActionRunID(id string) actionrunOption {
+	return func(m *ActionRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ActionRun
+		)
+		m.oldValue = func(ctx context.Context) (*ActionRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ActionRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActionRun sets the old ActionRun of the mutation.
+func withActionRun(node *ActionRun) actionrunOption {
+	return func(m *ActionRunMutation) {
+		m.oldValue = func(context.Context) (*ActionRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActionRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActionRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ActionRun entities.
+func (m *ActionRunMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActionRunMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActionRunMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ActionRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAction sets the "action" field.
+func (m *ActionRunMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *ActionRunMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *ActionRunMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *ActionRunMutation) SetTarget(s string) {
+	m.target = &s
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *ActionRunMutation) Target() (r string, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldTarget(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *ActionRunMutation) ResetTarget() {
+	m.target = nil
+}
+
+// SetTargetOwner sets the "target_owner" field.
+func (m *ActionRunMutation) SetTargetOwner(s string) {
+	m.target_owner = &s
+}
+
+// TargetOwner returns the value of the "target_owner" field in the mutation.
+func (m *ActionRunMutation) TargetOwner() (r string, exists bool) {
+	v := m.target_owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetOwner returns the old "target_owner" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldTargetOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetOwner: %w", err)
+	}
+	return oldValue.TargetOwner, nil
+}
+
+// ResetTargetOwner resets all changes to the "target_owner" field.
+func (m *ActionRunMutation) ResetTargetOwner() {
+	m.target_owner = nil
+}
+
+// SetInput sets the "input" field.
+func (m *ActionRunMutation) SetInput(s string) {
+	m.input = &s
+}
+
+// Input returns the value of the "input" field in the mutation.
+func (m *ActionRunMutation) Input() (r string, exists bool) {
+	v := m.input
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInput returns the old "input" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldInput(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInput is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInput requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInput: %w", err)
+	}
+	return oldValue.Input, nil
+}
+
+// ResetInput resets all changes to the "input" field.
+func (m *ActionRunMutation) ResetInput() {
+	m.input = nil
+}
+
+// SetPlan sets the "plan" field.
+func (m *ActionRunMutation) SetPlan(s string) {
+	m.plan = &s
+}
+
+// Plan returns the value of the "plan" field in the mutation.
+func (m *ActionRunMutation) Plan() (r string, exists bool) {
+	v := m.plan
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlan returns the old "plan" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldPlan(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlan is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlan requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlan: %w", err)
+	}
+	return oldValue.Plan, nil
+}
+
+// ResetPlan resets all changes to the "plan" field.
+func (m *ActionRunMutation) ResetPlan() {
+	m.plan = nil
+}
+
+// SetState sets the "state" field.
+func (m *ActionRunMutation) SetState(a actionrun.State) {
+	m.state = &a
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *ActionRunMutation) State() (r actionrun.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldState(ctx context.Context) (v actionrun.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *ActionRunMutation) ResetState() {
+	m.state = nil
+}
+
+// SetRequestedBy sets the "requested_by" field.
+func (m *ActionRunMutation) SetRequestedBy(s string) {
+	m.requested_by = &s
+}
+
+// RequestedBy returns the value of the "requested_by" field in the mutation.
+func (m *ActionRunMutation) RequestedBy() (r string, exists bool) {
+	v := m.requested_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedBy returns the old "requested_by" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldRequestedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedBy: %w", err)
+	}
+	return oldValue.RequestedBy, nil
+}
+
+// ResetRequestedBy resets all changes to the "requested_by" field.
+func (m *ActionRunMutation) ResetRequestedBy() {
+	m.requested_by = nil
+}
+
+// SetRequester sets the "requester" field.
+func (m *ActionRunMutation) SetRequester(s string) {
+	m.requester = &s
+}
+
+// Requester returns the value of the "requester" field in the mutation.
+func (m *ActionRunMutation) Requester() (r string, exists bool) {
+	v := m.requester
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequester returns the old "requester" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldRequester(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequester is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequester requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequester: %w", err)
+	}
+	return oldValue.Requester, nil
+}
+
+// ResetRequester resets all changes to the "requester" field.
+func (m *ActionRunMutation) ResetRequester() {
+	m.requester = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *ActionRunMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *ActionRunMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *ActionRunMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetResult sets the "result" field.
+func (m *ActionRunMutation) SetResult(s string) {
+	m.result = &s
+}
+
+// Result returns the value of the "result" field in the mutation.
+func (m *ActionRunMutation) Result() (r string, exists bool) {
+	v := m.result
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResult returns the old "result" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldResult(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResult: %w", err)
+	}
+	return oldValue.Result, nil
+}
+
+// ResetResult resets all changes to the "result" field.
+func (m *ActionRunMutation) ResetResult() {
+	m.result = nil
+}
+
+// SetError sets the "error" field.
+func (m *ActionRunMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *ActionRunMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *ActionRunMutation) ResetError() {
+	m.error = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *ActionRunMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *ActionRunMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *ActionRunMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *ActionRunMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *ActionRunMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetJobID sets the "job_id" field.
+func (m *ActionRunMutation) SetJobID(i int64) {
+	m.job_id = &i
+	m.addjob_id = nil
+}
+
+// JobID returns the value of the "job_id" field in the mutation.
+func (m *ActionRunMutation) JobID() (r int64, exists bool) {
+	v := m.job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJobID returns the old "job_id" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldJobID(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJobID: %w", err)
+	}
+	return oldValue.JobID, nil
+}
+
+// AddJobID adds i to the "job_id" field.
+func (m *ActionRunMutation) AddJobID(i int64) {
+	if m.addjob_id != nil {
+		*m.addjob_id += i
+	} else {
+		m.addjob_id = &i
+	}
+}
+
+// AddedJobID returns the value that was added to the "job_id" field in this mutation.
+func (m *ActionRunMutation) AddedJobID() (r int64, exists bool) {
+	v := m.addjob_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (m *ActionRunMutation) ClearJobID() {
+	m.job_id = nil
+	m.addjob_id = nil
+	m.clearedFields[actionrun.FieldJobID] = struct{}{}
+}
+
+// JobIDCleared returns if the "job_id" field was cleared in this mutation.
+func (m *ActionRunMutation) JobIDCleared() bool {
+	_, ok := m.clearedFields[actionrun.FieldJobID]
+	return ok
+}
+
+// ResetJobID resets all changes to the "job_id" field.
+func (m *ActionRunMutation) ResetJobID() {
+	m.job_id = nil
+	m.addjob_id = nil
+	delete(m.clearedFields, actionrun.FieldJobID)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ActionRunMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ActionRunMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ActionRunMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ActionRunMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ActionRunMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ActionRunMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *ActionRunMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *ActionRunMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *ActionRunMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[actionrun.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *ActionRunMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[actionrun.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *ActionRunMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, actionrun.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *ActionRunMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *ActionRunMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *ActionRunMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[actionrun.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *ActionRunMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[actionrun.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *ActionRunMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, actionrun.FieldFinishedAt)
+}
+
+// SetApprovalExpiresAt sets the "approval_expires_at" field.
+func (m *ActionRunMutation) SetApprovalExpiresAt(t time.Time) {
+	m.approval_expires_at = &t
+}
+
+// ApprovalExpiresAt returns the value of the "approval_expires_at" field in the mutation.
+func (m *ActionRunMutation) ApprovalExpiresAt() (r time.Time, exists bool) {
+	v := m.approval_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprovalExpiresAt returns the old "approval_expires_at" field's value of the ActionRun entity.
+// If the ActionRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunMutation) OldApprovalExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprovalExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprovalExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprovalExpiresAt: %w", err)
+	}
+	return oldValue.ApprovalExpiresAt, nil
+}
+
+// ClearApprovalExpiresAt clears the value of the "approval_expires_at" field.
+func (m *ActionRunMutation) ClearApprovalExpiresAt() {
+	m.approval_expires_at = nil
+	m.clearedFields[actionrun.FieldApprovalExpiresAt] = struct{}{}
+}
+
+// ApprovalExpiresAtCleared returns if the "approval_expires_at" field was cleared in this mutation.
+func (m *ActionRunMutation) ApprovalExpiresAtCleared() bool {
+	_, ok := m.clearedFields[actionrun.FieldApprovalExpiresAt]
+	return ok
+}
+
+// ResetApprovalExpiresAt resets all changes to the "approval_expires_at" field.
+func (m *ActionRunMutation) ResetApprovalExpiresAt() {
+	m.approval_expires_at = nil
+	delete(m.clearedFields, actionrun.FieldApprovalExpiresAt)
+}
+
+// Where appends a list predicates to the ActionRunMutation builder.
+func (m *ActionRunMutation) Where(ps ...predicate.ActionRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActionRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActionRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ActionRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActionRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActionRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ActionRun).
+func (m *ActionRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActionRunMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.action != nil {
+		fields = append(fields, actionrun.FieldAction)
+	}
+	if m.target != nil {
+		fields = append(fields, actionrun.FieldTarget)
+	}
+	if m.target_owner != nil {
+		fields = append(fields, actionrun.FieldTargetOwner)
+	}
+	if m.input != nil {
+		fields = append(fields, actionrun.FieldInput)
+	}
+	if m.plan != nil {
+		fields = append(fields, actionrun.FieldPlan)
+	}
+	if m.state != nil {
+		fields = append(fields, actionrun.FieldState)
+	}
+	if m.requested_by != nil {
+		fields = append(fields, actionrun.FieldRequestedBy)
+	}
+	if m.requester != nil {
+		fields = append(fields, actionrun.FieldRequester)
+	}
+	if m.actor != nil {
+		fields = append(fields, actionrun.FieldActor)
+	}
+	if m.result != nil {
+		fields = append(fields, actionrun.FieldResult)
+	}
+	if m.error != nil {
+		fields = append(fields, actionrun.FieldError)
+	}
+	if m.attempts != nil {
+		fields = append(fields, actionrun.FieldAttempts)
+	}
+	if m.job_id != nil {
+		fields = append(fields, actionrun.FieldJobID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, actionrun.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, actionrun.FieldUpdatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, actionrun.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, actionrun.FieldFinishedAt)
+	}
+	if m.approval_expires_at != nil {
+		fields = append(fields, actionrun.FieldApprovalExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActionRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case actionrun.FieldAction:
+		return m.Action()
+	case actionrun.FieldTarget:
+		return m.Target()
+	case actionrun.FieldTargetOwner:
+		return m.TargetOwner()
+	case actionrun.FieldInput:
+		return m.Input()
+	case actionrun.FieldPlan:
+		return m.Plan()
+	case actionrun.FieldState:
+		return m.State()
+	case actionrun.FieldRequestedBy:
+		return m.RequestedBy()
+	case actionrun.FieldRequester:
+		return m.Requester()
+	case actionrun.FieldActor:
+		return m.Actor()
+	case actionrun.FieldResult:
+		return m.Result()
+	case actionrun.FieldError:
+		return m.Error()
+	case actionrun.FieldAttempts:
+		return m.Attempts()
+	case actionrun.FieldJobID:
+		return m.JobID()
+	case actionrun.FieldCreatedAt:
+		return m.CreatedAt()
+	case actionrun.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case actionrun.FieldStartedAt:
+		return m.StartedAt()
+	case actionrun.FieldFinishedAt:
+		return m.FinishedAt()
+	case actionrun.FieldApprovalExpiresAt:
+		return m.ApprovalExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActionRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case actionrun.FieldAction:
+		return m.OldAction(ctx)
+	case actionrun.FieldTarget:
+		return m.OldTarget(ctx)
+	case actionrun.FieldTargetOwner:
+		return m.OldTargetOwner(ctx)
+	case actionrun.FieldInput:
+		return m.OldInput(ctx)
+	case actionrun.FieldPlan:
+		return m.OldPlan(ctx)
+	case actionrun.FieldState:
+		return m.OldState(ctx)
+	case actionrun.FieldRequestedBy:
+		return m.OldRequestedBy(ctx)
+	case actionrun.FieldRequester:
+		return m.OldRequester(ctx)
+	case actionrun.FieldActor:
+		return m.OldActor(ctx)
+	case actionrun.FieldResult:
+		return m.OldResult(ctx)
+	case actionrun.FieldError:
+		return m.OldError(ctx)
+	case actionrun.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case actionrun.FieldJobID:
+		return m.OldJobID(ctx)
+	case actionrun.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case actionrun.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case actionrun.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case actionrun.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case actionrun.FieldApprovalExpiresAt:
+		return m.OldApprovalExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ActionRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case actionrun.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case actionrun.FieldTarget:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case actionrun.FieldTargetOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetOwner(v)
+		return nil
+	case actionrun.FieldInput:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInput(v)
+		return nil
+	case actionrun.FieldPlan:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlan(v)
+		return nil
+	case actionrun.FieldState:
+		v, ok := value.(actionrun.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case actionrun.FieldRequestedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedBy(v)
+		return nil
+	case actionrun.FieldRequester:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequester(v)
+		return nil
+	case actionrun.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case actionrun.FieldResult:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResult(v)
+		return nil
+	case actionrun.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case actionrun.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case actionrun.FieldJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJobID(v)
+		return nil
+	case actionrun.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case actionrun.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case actionrun.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case actionrun.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case actionrun.FieldApprovalExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprovalExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActionRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, actionrun.FieldAttempts)
+	}
+	if m.addjob_id != nil {
+		fields = append(fields, actionrun.FieldJobID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActionRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case actionrun.FieldAttempts:
+		return m.AddedAttempts()
+	case actionrun.FieldJobID:
+		return m.AddedJobID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case actionrun.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	case actionrun.FieldJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddJobID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActionRunMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(actionrun.FieldJobID) {
+		fields = append(fields, actionrun.FieldJobID)
+	}
+	if m.FieldCleared(actionrun.FieldStartedAt) {
+		fields = append(fields, actionrun.FieldStartedAt)
+	}
+	if m.FieldCleared(actionrun.FieldFinishedAt) {
+		fields = append(fields, actionrun.FieldFinishedAt)
+	}
+	if m.FieldCleared(actionrun.FieldApprovalExpiresAt) {
+		fields = append(fields, actionrun.FieldApprovalExpiresAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActionRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActionRunMutation) ClearField(name string) error {
+	switch name {
+	case actionrun.FieldJobID:
+		m.ClearJobID()
+		return nil
+	case actionrun.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case actionrun.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	case actionrun.FieldApprovalExpiresAt:
+		m.ClearApprovalExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActionRunMutation) ResetField(name string) error {
+	switch name {
+	case actionrun.FieldAction:
+		m.ResetAction()
+		return nil
+	case actionrun.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case actionrun.FieldTargetOwner:
+		m.ResetTargetOwner()
+		return nil
+	case actionrun.FieldInput:
+		m.ResetInput()
+		return nil
+	case actionrun.FieldPlan:
+		m.ResetPlan()
+		return nil
+	case actionrun.FieldState:
+		m.ResetState()
+		return nil
+	case actionrun.FieldRequestedBy:
+		m.ResetRequestedBy()
+		return nil
+	case actionrun.FieldRequester:
+		m.ResetRequester()
+		return nil
+	case actionrun.FieldActor:
+		m.ResetActor()
+		return nil
+	case actionrun.FieldResult:
+		m.ResetResult()
+		return nil
+	case actionrun.FieldError:
+		m.ResetError()
+		return nil
+	case actionrun.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case actionrun.FieldJobID:
+		m.ResetJobID()
+		return nil
+	case actionrun.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case actionrun.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case actionrun.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case actionrun.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case actionrun.FieldApprovalExpiresAt:
+		m.ResetApprovalExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActionRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActionRunMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActionRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActionRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActionRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActionRunMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActionRunMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ActionRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActionRunMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ActionRun edge %s", name)
+}
+
+// ActionRunEventMutation represents an operation that mutates the ActionRunEvent nodes in the graph.
+type ActionRunEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	run_id        *string
+	seq           *int
+	addseq        *int
+	time          *time.Time
+	kind          *actionrunevent.Kind
+	message       *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ActionRunEvent, error)
+	predicates    []predicate.ActionRunEvent
+}
+
+var _ ent.Mutation = (*ActionRunEventMutation)(nil)
+
+// actionruneventOption allows management of the mutation configuration using functional options.
+type actionruneventOption func(*ActionRunEventMutation)
+
+// newActionRunEventMutation creates new mutation for the ActionRunEvent entity.
+func newActionRunEventMutation(c config, op Op, opts ...actionruneventOption) *ActionRunEventMutation {
+	m := &ActionRunEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActionRunEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActionRunEventID sets the ID field of the mutation.
+func withActionRunEventID(id int) actionruneventOption {
+	return func(m *ActionRunEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ActionRunEvent
+		)
+		m.oldValue = func(ctx context.Context) (*ActionRunEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ActionRunEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActionRunEvent sets the old ActionRunEvent of the mutation.
+func withActionRunEvent(node *ActionRunEvent) actionruneventOption {
+	return func(m *ActionRunEventMutation) {
+		m.oldValue = func(context.Context) (*ActionRunEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActionRunEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActionRunEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActionRunEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActionRunEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ActionRunEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *ActionRunEventMutation) SetRunID(s string) {
+	m.run_id = &s
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *ActionRunEventMutation) RunID() (r string, exists bool) {
+	v := m.run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the ActionRunEvent entity.
+// If the ActionRunEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunEventMutation) OldRunID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *ActionRunEventMutation) ResetRunID() {
+	m.run_id = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *ActionRunEventMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *ActionRunEventMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the ActionRunEvent entity.
+// If the ActionRunEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunEventMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *ActionRunEventMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *ActionRunEventMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *ActionRunEventMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// SetTime sets the "time" field.
+func (m *ActionRunEventMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *ActionRunEventMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the ActionRunEvent entity.
+// If the ActionRunEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunEventMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *ActionRunEventMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *ActionRunEventMutation) SetKind(a actionrunevent.Kind) {
+	m.kind = &a
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ActionRunEventMutation) Kind() (r actionrunevent.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ActionRunEvent entity.
+// If the ActionRunEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunEventMutation) OldKind(ctx context.Context) (v actionrunevent.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ActionRunEventMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *ActionRunEventMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *ActionRunEventMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the ActionRunEvent entity.
+// If the ActionRunEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActionRunEventMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *ActionRunEventMutation) ResetMessage() {
+	m.message = nil
+}
+
+// Where appends a list predicates to the ActionRunEventMutation builder.
+func (m *ActionRunEventMutation) Where(ps ...predicate.ActionRunEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActionRunEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActionRunEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ActionRunEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActionRunEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActionRunEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ActionRunEvent).
+func (m *ActionRunEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActionRunEventMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.run_id != nil {
+		fields = append(fields, actionrunevent.FieldRunID)
+	}
+	if m.seq != nil {
+		fields = append(fields, actionrunevent.FieldSeq)
+	}
+	if m.time != nil {
+		fields = append(fields, actionrunevent.FieldTime)
+	}
+	if m.kind != nil {
+		fields = append(fields, actionrunevent.FieldKind)
+	}
+	if m.message != nil {
+		fields = append(fields, actionrunevent.FieldMessage)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActionRunEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case actionrunevent.FieldRunID:
+		return m.RunID()
+	case actionrunevent.FieldSeq:
+		return m.Seq()
+	case actionrunevent.FieldTime:
+		return m.Time()
+	case actionrunevent.FieldKind:
+		return m.Kind()
+	case actionrunevent.FieldMessage:
+		return m.Message()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActionRunEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case actionrunevent.FieldRunID:
+		return m.OldRunID(ctx)
+	case actionrunevent.FieldSeq:
+		return m.OldSeq(ctx)
+	case actionrunevent.FieldTime:
+		return m.OldTime(ctx)
+	case actionrunevent.FieldKind:
+		return m.OldKind(ctx)
+	case actionrunevent.FieldMessage:
+		return m.OldMessage(ctx)
+	}
+	return nil, fmt.Errorf("unknown ActionRunEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionRunEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case actionrunevent.FieldRunID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case actionrunevent.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	case actionrunevent.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case actionrunevent.FieldKind:
+		v, ok := value.(actionrunevent.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case actionrunevent.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRunEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActionRunEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, actionrunevent.FieldSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActionRunEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case actionrunevent.FieldSeq:
+		return m.AddedSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActionRunEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case actionrunevent.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRunEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActionRunEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActionRunEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActionRunEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ActionRunEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActionRunEventMutation) ResetField(name string) error {
+	switch name {
+	case actionrunevent.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case actionrunevent.FieldSeq:
+		m.ResetSeq()
+		return nil
+	case actionrunevent.FieldTime:
+		m.ResetTime()
+		return nil
+	case actionrunevent.FieldKind:
+		m.ResetKind()
+		return nil
+	case actionrunevent.FieldMessage:
+		m.ResetMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown ActionRunEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActionRunEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActionRunEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActionRunEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActionRunEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActionRunEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActionRunEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActionRunEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ActionRunEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActionRunEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ActionRunEvent edge %s", name)
 }
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.

@@ -16,6 +16,12 @@ type Tx struct {
 	config
 	// APIToken is the client for interacting with the APIToken builders.
 	APIToken *APITokenClient
+	// ActionApproval is the client for interacting with the ActionApproval builders.
+	ActionApproval *ActionApprovalClient
+	// ActionRun is the client for interacting with the ActionRun builders.
+	ActionRun *ActionRunClient
+	// ActionRunEvent is the client for interacting with the ActionRunEvent builders.
+	ActionRunEvent *ActionRunEventClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Entity is the client for interacting with the Entity builders.
@@ -164,6 +170,9 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
+	tx.ActionApproval = NewActionApprovalClient(tx.config)
+	tx.ActionRun = NewActionRunClient(tx.config)
+	tx.ActionRunEvent = NewActionRunEventClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Entity = NewEntityClient(tx.config)
 	tx.Location = NewLocationClient(tx.config)

@@ -21,6 +21,42 @@ func (f APITokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APITokenMutation", m)
 }
 
+// The ActionApprovalFunc type is an adapter to allow the use of ordinary
+// function as ActionApproval mutator.
+type ActionApprovalFunc func(context.Context, *ent.ActionApprovalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActionApprovalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActionApprovalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActionApprovalMutation", m)
+}
+
+// The ActionRunFunc type is an adapter to allow the use of ordinary
+// function as ActionRun mutator.
+type ActionRunFunc func(context.Context, *ent.ActionRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActionRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActionRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActionRunMutation", m)
+}
+
+// The ActionRunEventFunc type is an adapter to allow the use of ordinary
+// function as ActionRunEvent mutator.
+type ActionRunEventFunc func(context.Context, *ent.ActionRunEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActionRunEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActionRunEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActionRunEventMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)

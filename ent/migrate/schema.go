@@ -37,6 +37,101 @@ var (
 			},
 		},
 	}
+	// ActionApprovalsColumns holds the columns for the "action_approvals" table.
+	ActionApprovalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "run_id", Type: field.TypeString},
+		{Name: "approver", Type: field.TypeString},
+		{Name: "approver_name", Type: field.TypeString, Default: ""},
+		{Name: "decision", Type: field.TypeEnum, Enums: []string{"approve", "reject"}},
+		{Name: "comment", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "time", Type: field.TypeTime},
+	}
+	// ActionApprovalsTable holds the schema information for the "action_approvals" table.
+	ActionApprovalsTable = &schema.Table{
+		Name:       "action_approvals",
+		Columns:    ActionApprovalsColumns,
+		PrimaryKey: []*schema.Column{ActionApprovalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "actionapproval_run_id_approver",
+				Unique:  true,
+				Columns: []*schema.Column{ActionApprovalsColumns[1], ActionApprovalsColumns[2]},
+			},
+		},
+	}
+	// ActionRunsColumns holds the columns for the "action_runs" table.
+	ActionRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "action", Type: field.TypeString},
+		{Name: "target", Type: field.TypeString},
+		{Name: "target_owner", Type: field.TypeString, Default: ""},
+		{Name: "input", Type: field.TypeString, Size: 2147483647},
+		{Name: "plan", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending_approval", "queued", "running", "succeeded", "failed", "cancelled", "expired", "rejected"}},
+		{Name: "requested_by", Type: field.TypeString},
+		{Name: "requester", Type: field.TypeString, Default: ""},
+		{Name: "actor", Type: field.TypeString, Size: 2147483647},
+		{Name: "result", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "error", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "job_id", Type: field.TypeInt64, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "approval_expires_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ActionRunsTable holds the schema information for the "action_runs" table.
+	ActionRunsTable = &schema.Table{
+		Name:       "action_runs",
+		Columns:    ActionRunsColumns,
+		PrimaryKey: []*schema.Column{ActionRunsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "actionrun_state_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActionRunsColumns[6], ActionRunsColumns[14]},
+			},
+			{
+				Name:    "actionrun_requested_by_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActionRunsColumns[7], ActionRunsColumns[14]},
+			},
+			{
+				Name:    "actionrun_target_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActionRunsColumns[2], ActionRunsColumns[14]},
+			},
+			{
+				Name:    "actionrun_target_owner_state",
+				Unique:  false,
+				Columns: []*schema.Column{ActionRunsColumns[3], ActionRunsColumns[6]},
+			},
+		},
+	}
+	// ActionRunEventsColumns holds the columns for the "action_run_events" table.
+	ActionRunEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "run_id", Type: field.TypeString},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"log", "step", "state"}},
+		{Name: "message", Type: field.TypeString, Size: 2147483647},
+	}
+	// ActionRunEventsTable holds the schema information for the "action_run_events" table.
+	ActionRunEventsTable = &schema.Table{
+		Name:       "action_run_events",
+		Columns:    ActionRunEventsColumns,
+		PrimaryKey: []*schema.Column{ActionRunEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "actionrunevent_run_id_seq",
+				Unique:  true,
+				Columns: []*schema.Column{ActionRunEventsColumns[1], ActionRunEventsColumns[2]},
+			},
+		},
+	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -267,6 +362,9 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
+		ActionApprovalsTable,
+		ActionRunsTable,
+		ActionRunEventsTable,
 		AuditEventsTable,
 		EntitiesTable,
 		LocationsTable,
@@ -281,6 +379,15 @@ var (
 func init() {
 	APITokensTable.Annotation = &entsql.Annotation{
 		Table: "api_tokens",
+	}
+	ActionApprovalsTable.Annotation = &entsql.Annotation{
+		Table: "action_approvals",
+	}
+	ActionRunsTable.Annotation = &entsql.Annotation{
+		Table: "action_runs",
+	}
+	ActionRunEventsTable.Annotation = &entsql.Annotation{
+		Table: "action_run_events",
 	}
 	AuditEventsTable.Annotation = &entsql.Annotation{
 		Table: "audit_events",

@@ -9,6 +9,15 @@ import (
 // APIToken is the predicate function for apitoken builders.
 type APIToken func(*sql.Selector)
 
+// ActionApproval is the predicate function for actionapproval builders.
+type ActionApproval func(*sql.Selector)
+
+// ActionRun is the predicate function for actionrun builders.
+type ActionRun func(*sql.Selector)
+
+// ActionRunEvent is the predicate function for actionrunevent builders.
+type ActionRunEvent func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 

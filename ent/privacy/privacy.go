@@ -134,6 +134,78 @@ func (f APITokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APITokenMutation", m)
 }
 
+// The ActionApprovalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActionApprovalQueryRuleFunc func(context.Context, *ent.ActionApprovalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActionApprovalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActionApprovalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActionApprovalQuery", q)
+}
+
+// The ActionApprovalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActionApprovalMutationRuleFunc func(context.Context, *ent.ActionApprovalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActionApprovalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActionApprovalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActionApprovalMutation", m)
+}
+
+// The ActionRunQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActionRunQueryRuleFunc func(context.Context, *ent.ActionRunQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActionRunQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActionRunQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActionRunQuery", q)
+}
+
+// The ActionRunMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActionRunMutationRuleFunc func(context.Context, *ent.ActionRunMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActionRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActionRunMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActionRunMutation", m)
+}
+
+// The ActionRunEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActionRunEventQueryRuleFunc func(context.Context, *ent.ActionRunEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActionRunEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActionRunEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActionRunEventQuery", q)
+}
+
+// The ActionRunEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActionRunEventMutationRuleFunc func(context.Context, *ent.ActionRunEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActionRunEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActionRunEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActionRunEventMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error

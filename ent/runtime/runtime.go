@@ -6,6 +6,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/pont-dev/pont/ent/actionapproval"
+	"github.com/pont-dev/pont/ent/actionrun"
+	"github.com/pont-dev/pont/ent/actionrunevent"
 	"github.com/pont-dev/pont/ent/apitoken"
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/ent/entity"
@@ -56,6 +59,117 @@ func init() {
 	apitokenDescID := apitokenFields[0].Descriptor()
 	// apitoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	apitoken.IDValidator = apitokenDescID.Validators[0].(func(string) error)
+	actionapproval.Policy = privacy.NewPolicies(schema.ActionApproval{})
+	actionapproval.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := actionapproval.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	actionapprovalFields := schema.ActionApproval{}.Fields()
+	_ = actionapprovalFields
+	// actionapprovalDescRunID is the schema descriptor for run_id field.
+	actionapprovalDescRunID := actionapprovalFields[0].Descriptor()
+	// actionapproval.RunIDValidator is a validator for the "run_id" field. It is called by the builders before save.
+	actionapproval.RunIDValidator = actionapprovalDescRunID.Validators[0].(func(string) error)
+	// actionapprovalDescApprover is the schema descriptor for approver field.
+	actionapprovalDescApprover := actionapprovalFields[1].Descriptor()
+	// actionapproval.ApproverValidator is a validator for the "approver" field. It is called by the builders before save.
+	actionapproval.ApproverValidator = actionapprovalDescApprover.Validators[0].(func(string) error)
+	// actionapprovalDescApproverName is the schema descriptor for approver_name field.
+	actionapprovalDescApproverName := actionapprovalFields[2].Descriptor()
+	// actionapproval.DefaultApproverName holds the default value on creation for the approver_name field.
+	actionapproval.DefaultApproverName = actionapprovalDescApproverName.Default.(string)
+	// actionapprovalDescComment is the schema descriptor for comment field.
+	actionapprovalDescComment := actionapprovalFields[4].Descriptor()
+	// actionapproval.DefaultComment holds the default value on creation for the comment field.
+	actionapproval.DefaultComment = actionapprovalDescComment.Default.(string)
+	// actionapprovalDescTime is the schema descriptor for time field.
+	actionapprovalDescTime := actionapprovalFields[5].Descriptor()
+	// actionapproval.DefaultTime holds the default value on creation for the time field.
+	actionapproval.DefaultTime = actionapprovalDescTime.Default.(func() time.Time)
+	actionrun.Policy = privacy.NewPolicies(schema.ActionRun{})
+	actionrun.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := actionrun.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	actionrunFields := schema.ActionRun{}.Fields()
+	_ = actionrunFields
+	// actionrunDescAction is the schema descriptor for action field.
+	actionrunDescAction := actionrunFields[1].Descriptor()
+	// actionrun.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	actionrun.ActionValidator = actionrunDescAction.Validators[0].(func(string) error)
+	// actionrunDescTarget is the schema descriptor for target field.
+	actionrunDescTarget := actionrunFields[2].Descriptor()
+	// actionrun.TargetValidator is a validator for the "target" field. It is called by the builders before save.
+	actionrun.TargetValidator = actionrunDescTarget.Validators[0].(func(string) error)
+	// actionrunDescTargetOwner is the schema descriptor for target_owner field.
+	actionrunDescTargetOwner := actionrunFields[3].Descriptor()
+	// actionrun.DefaultTargetOwner holds the default value on creation for the target_owner field.
+	actionrun.DefaultTargetOwner = actionrunDescTargetOwner.Default.(string)
+	// actionrunDescPlan is the schema descriptor for plan field.
+	actionrunDescPlan := actionrunFields[5].Descriptor()
+	// actionrun.DefaultPlan holds the default value on creation for the plan field.
+	actionrun.DefaultPlan = actionrunDescPlan.Default.(string)
+	// actionrunDescRequestedBy is the schema descriptor for requested_by field.
+	actionrunDescRequestedBy := actionrunFields[7].Descriptor()
+	// actionrun.RequestedByValidator is a validator for the "requested_by" field. It is called by the builders before save.
+	actionrun.RequestedByValidator = actionrunDescRequestedBy.Validators[0].(func(string) error)
+	// actionrunDescRequester is the schema descriptor for requester field.
+	actionrunDescRequester := actionrunFields[8].Descriptor()
+	// actionrun.DefaultRequester holds the default value on creation for the requester field.
+	actionrun.DefaultRequester = actionrunDescRequester.Default.(string)
+	// actionrunDescResult is the schema descriptor for result field.
+	actionrunDescResult := actionrunFields[10].Descriptor()
+	// actionrun.DefaultResult holds the default value on creation for the result field.
+	actionrun.DefaultResult = actionrunDescResult.Default.(string)
+	// actionrunDescError is the schema descriptor for error field.
+	actionrunDescError := actionrunFields[11].Descriptor()
+	// actionrun.DefaultError holds the default value on creation for the error field.
+	actionrun.DefaultError = actionrunDescError.Default.(string)
+	// actionrunDescAttempts is the schema descriptor for attempts field.
+	actionrunDescAttempts := actionrunFields[12].Descriptor()
+	// actionrun.DefaultAttempts holds the default value on creation for the attempts field.
+	actionrun.DefaultAttempts = actionrunDescAttempts.Default.(int)
+	// actionrunDescCreatedAt is the schema descriptor for created_at field.
+	actionrunDescCreatedAt := actionrunFields[14].Descriptor()
+	// actionrun.DefaultCreatedAt holds the default value on creation for the created_at field.
+	actionrun.DefaultCreatedAt = actionrunDescCreatedAt.Default.(func() time.Time)
+	// actionrunDescUpdatedAt is the schema descriptor for updated_at field.
+	actionrunDescUpdatedAt := actionrunFields[15].Descriptor()
+	// actionrun.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	actionrun.DefaultUpdatedAt = actionrunDescUpdatedAt.Default.(func() time.Time)
+	// actionrun.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	actionrun.UpdateDefaultUpdatedAt = actionrunDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// actionrunDescID is the schema descriptor for id field.
+	actionrunDescID := actionrunFields[0].Descriptor()
+	// actionrun.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	actionrun.IDValidator = actionrunDescID.Validators[0].(func(string) error)
+	actionrunevent.Policy = privacy.NewPolicies(schema.ActionRunEvent{})
+	actionrunevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := actionrunevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	actionruneventFields := schema.ActionRunEvent{}.Fields()
+	_ = actionruneventFields
+	// actionruneventDescRunID is the schema descriptor for run_id field.
+	actionruneventDescRunID := actionruneventFields[0].Descriptor()
+	// actionrunevent.RunIDValidator is a validator for the "run_id" field. It is called by the builders before save.
+	actionrunevent.RunIDValidator = actionruneventDescRunID.Validators[0].(func(string) error)
+	// actionruneventDescTime is the schema descriptor for time field.
+	actionruneventDescTime := actionruneventFields[2].Descriptor()
+	// actionrunevent.DefaultTime holds the default value on creation for the time field.
+	actionrunevent.DefaultTime = actionruneventDescTime.Default.(func() time.Time)
 	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

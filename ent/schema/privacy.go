@@ -66,11 +66,33 @@ func (APIToken) Policy() ent.Policy {
 
 // Policy of the Session: Pont's own code only.
 func (Session) Policy() ent.Policy {
-	return privacy.Policy{Query: privacy.QueryPolicy{requireSystem()}, Mutation: privacy.MutationPolicy{requireSystemMutation()}}
+	return systemOnly()
 }
 
 // Policy of the LoginState: Pont's own code only.
 func (LoginState) Policy() ent.Policy {
+	return systemOnly()
+}
+
+// Policies of action runs, their events and approvals: Pont's own code
+// only. The run service (plugins) decides who sees and does what, through
+// internal/auth.Policy, and reads them as the system.
+func (ActionRun) Policy() ent.Policy {
+	return systemOnly()
+}
+
+// Policy of the ActionRunEvent: Pont's own code only.
+func (ActionRunEvent) Policy() ent.Policy {
+	return systemOnly()
+}
+
+// Policy of the ActionApproval: Pont's own code only.
+func (ActionApproval) Policy() ent.Policy {
+	return systemOnly()
+}
+
+// systemOnly is the policy of tables only Pont's own code reads and writes.
+func systemOnly() ent.Policy {
 	return privacy.Policy{Query: privacy.QueryPolicy{requireSystem()}, Mutation: privacy.MutationPolicy{requireSystemMutation()}}
 }
 

@@ -31,11 +31,17 @@ const (
 	ReadToken       Permission = "token.read"
 	CreateToken     Permission = "token.create"
 	RevokeToken     Permission = "token.revoke"
+	// Self-service actions (plugins.Runner).
+	RunAction     Permission = "action.run"
+	ReadRun       Permission = "action.run.read"
+	ApproveRun    Permission = "action.run.approve"
+	CancelRun     Permission = "action.run.cancel"
 )
 
 // mutating lists the permissions that change something: a read-only API
 // token never holds them.
-var mutating = []Permission{RefreshEntity, DeleteEntity, CreateLocation, RefreshLocation, UpdateLocation, DeleteLocation, CreateToken, RevokeToken}
+var mutating = []Permission{RefreshEntity, DeleteEntity, CreateLocation, RefreshLocation, UpdateLocation, DeleteLocation, CreateToken, RevokeToken,
+	RunAction, ApproveRun, CancelRun}
 
 // Resource is what a permission is asked on.
 type Resource struct {
@@ -50,6 +56,9 @@ type Resource struct {
 	// Config marks a location from configuration: nobody changes it
 	// through the API, and only admins refresh it.
 	Config bool
+	// Approvers say who approves a run (ApproveRun): "owners" (of the
+	// target, in Owners), "admins", or group refs.
+	Approvers []string
 }
 
 // DeniedError is a refusal. The API answers it with 403 (401 when the
@@ -125,6 +134,9 @@ func (pol *Policy) Authorize(p *principal.Principal, perm Permission, res Resour
 	if (perm == UpdateLocation || perm == DeleteLocation) && res.Config {
 		return deny("location %s comes from configuration; change the configuration instead", res.Name)
 	}
+	if perm == ApproveRun {
+		return pol.authorizeApproval(p, res, deny)
+	}
 	if p.Admin {
 		return nil
 	}
@@ -161,8 +173,52 @@ func (pol *Policy) Authorize(p *principal.Principal, perm Permission, res Resour
 		return deny("token %s belongs to someone else", res.Name)
 	case ReadAudit:
 		return deny("admins only")
+	case RunAction:
+		if slices.ContainsFunc(res.Owners, p.Owns) {
+			return nil
+		}
+		return deny("actions on %s are for its owners (%s) and admins", res.Name, strings.Join(res.Owners, ", "))
+	case ReadRun:
+		if res.CreatedBy == p.Subject || slices.ContainsFunc(res.Owners, p.Owns) {
+			return nil
+		}
+		return deny("run %s is visible to who asked for it, its target's owners and admins", res.Name)
+	case CancelRun:
+		if res.CreatedBy == p.Subject {
+			return nil
+		}
+		return deny("run %s was asked for by someone else; only they or an admin may cancel it", res.Name)
 	}
 	return deny("unknown permission")
+}
+
+// authorizeApproval: nobody approves their own run, admins included; then
+// whoever the action's approvers name.
+func (pol *Policy) authorizeApproval(p *principal.Principal, res Resource, deny func(string, ...any) error) error {
+	if res.CreatedBy != "" && res.CreatedBy == p.Subject {
+		return deny("you asked for run %s; someone else must approve it", res.Name)
+	}
+	approvers := res.Approvers
+	if len(approvers) == 0 {
+		approvers = []string{"owners", "admins"}
+	}
+	for _, a := range approvers {
+		switch a {
+		case "admins":
+			if p.Admin {
+				return nil
+			}
+		case "owners":
+			if slices.ContainsFunc(res.Owners, p.Owns) {
+				return nil
+			}
+		default:
+			if p.Owns(a) {
+				return nil
+			}
+		}
+	}
+	return deny("run %s is approved by %s, and you are none of them", res.Name, strings.Join(approvers, ", "))
 }
 
 // Enforce authorizes perm on res for the principal of ctx, as Authorize
