@@ -116,6 +116,27 @@ type Actor struct {
 	Groups  []string // catalog group refs
 }
 
+// Permanent marks an error of Run that another attempt cannot fix (the
+// cluster refused, the input names something that does not exist): the run
+// fails at once instead of being retried.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+// IsPermanent tells whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
 // Plan is what a run would change.
 type Plan struct {
 	Summary string
