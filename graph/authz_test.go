@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,7 +23,10 @@ import (
 	"github.com/pont-dev/pont/graph"
 	"github.com/pont-dev/pont/internal/auth/principal"
 	"github.com/pont-dev/pont/internal/config"
+	"github.com/pont-dev/pont/internal/jobs"
 	"github.com/pont-dev/pont/internal/testutil/graphtest"
+	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
 )
 
 // The authorization walk: every field of Query, Mutation and Subscription
@@ -46,6 +50,7 @@ type fixture struct {
 	t     *testing.T
 	env   *graphtest.Env
 	api   *api
+	runs  *runner.Runner
 	as    map[role]*principal.Principal
 	files atomic.Int64
 }
@@ -64,6 +69,9 @@ type fieldCase struct {
 	intact func(fx *fixture, vars map[string]any)
 	// subscription fields are asked over a WebSocket.
 	subscription bool
+	// first, when set, judges a subscriber's first message (else none
+	// may come).
+	first func(fx *fixture, r role, vars map[string]any, m map[string]any)
 }
 
 func noVars(*fixture, role) map[string]any { return nil }
@@ -470,6 +478,122 @@ func authzCases() map[string]fieldCase {
 			},
 		},
 
+		// Self-service actions, with the walk's noop action on svc-0-0
+		// (owned by team-0, the owner role's team).
+		"Query.actions": {
+			query: `{ actions(target: "component:default/svc-0-0") { id title inputSchema approval } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "actions", res)
+				if n := len(fieldOf(res, "actions").([]any)); n != 1 {
+					fx.t.Errorf("actions as %s: %d", r, n)
+				}
+			},
+		},
+		"Query.planAction": {
+			query: `{ planAction(action: "walk.noop", target: "component:default/svc-0-0", input: {}) { summary } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				if r == stranger {
+					wantForbidden(fx.t, "planAction", "action.run", res)
+					return
+				}
+				wantNoErrors(fx.t, "planAction", res)
+			},
+		},
+		"Mutation.runAction": {
+			query: `mutation { runAction(action: "walk.noop", target: "component:default/svc-0-0", input: {approve: true}) { id state } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				if r == stranger {
+					wantForbidden(fx.t, "runAction", "action.run", res)
+					return
+				}
+				wantNoErrors(fx.t, "runAction", res)
+				if at(res.Data, "runAction.state") != "PENDING_APPROVAL" {
+					fx.t.Errorf("runAction as %s: %v", r, res.Data)
+				}
+			},
+		},
+		"Query.run": {
+			query: `query($id: ID!) { run(id: $id) { id state requester plan { summary } events { seq kind message } } }`,
+			vars:  func(fx *fixture, _ role) map[string]any { return map[string]any{"id": fx.newRun(fx.as[owner])} },
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "run", res)
+				if got := fieldOf(res, "run"); (got == nil) != (r == stranger) {
+					fx.t.Errorf("run as %s: %v", r, got)
+				}
+			},
+		},
+		"Query.runs": {
+			query: `{ runs(first: 100) { id requester } }`, vars: noVars,
+			check: func(fx *fixture, r role, _ map[string]any, res response) {
+				wantNoErrors(fx.t, "runs", res)
+				if r == stranger && len(fieldOf(res, "runs").([]any)) != 0 {
+					fx.t.Errorf("a stranger sees runs: %v", res.Data)
+				}
+			},
+		},
+		"Mutation.approveRun": {
+			query: `mutation($id: ID!) { approveRun(id: $id, comment: "ok") { id state } }`,
+			// Nobody approves their own run: each is asked by another.
+			vars: runOfAnother,
+			check: func(fx *fixture, r role, vars map[string]any, res response) {
+				if r == stranger {
+					wantCode(fx.t, "approveRun", "NOT_FOUND", res)
+					return
+				}
+				wantNoErrors(fx.t, "approveRun", res)
+			},
+			intact: stillWaiting,
+		},
+		"Mutation.rejectRun": {
+			query: `mutation($id: ID!) { rejectRun(id: $id, comment: "no") { id state } }`,
+			vars:  runOfAnother,
+			check: func(fx *fixture, r role, vars map[string]any, res response) {
+				if r == stranger {
+					wantCode(fx.t, "rejectRun", "NOT_FOUND", res)
+					return
+				}
+				wantNoErrors(fx.t, "rejectRun", res)
+				if at(res.Data, "rejectRun.state") != "REJECTED" {
+					fx.t.Errorf("rejectRun as %s: %v", r, res.Data)
+				}
+			},
+			intact: stillWaiting,
+		},
+		"Mutation.cancelRun": {
+			query: `mutation($id: ID!) { cancelRun(id: $id) { id state } }`,
+			vars: func(fx *fixture, r role) map[string]any {
+				by := r
+				if r == stranger || r == anonymous {
+					by = owner
+				}
+				return map[string]any{"id": fx.newRun(fx.as[by])}
+			},
+			check: func(fx *fixture, r role, vars map[string]any, res response) {
+				if r == stranger {
+					wantCode(fx.t, "cancelRun", "NOT_FOUND", res)
+					return
+				}
+				wantNoErrors(fx.t, "cancelRun", res)
+			},
+			intact: stillWaiting,
+		},
+		"Subscription.runEvents": {
+			query:        `subscription($id: ID!) { runEvents(id: $id) { seq kind message } }`,
+			subscription: true,
+			vars:         func(fx *fixture, _ role) map[string]any { return map[string]any{"id": fx.newRun(fx.as[owner])} },
+			first: func(fx *fixture, r role, _ map[string]any, m map[string]any) {
+				if r == stranger {
+					if m["type"] != "error" && at(m, "payload.data") != nil {
+						fx.t.Errorf("a stranger follows a run: %v", m)
+					}
+					return
+				}
+				if at(m, "payload.data.runEvents.seq") != 1.0 {
+					fx.t.Errorf("runEvents as %s: %v", r, m)
+				}
+			},
+		},
+
 		// The Kubernetes inventory: no plugin here, so every caller gets
 		// empty lists; plugins/kubernetes tests them with real clusters,
 		// including a caller who may not read kind Resource.
@@ -523,12 +647,90 @@ func schemaFields(t *testing.T, env *graphtest.Env) []string {
 }
 
 // newAuthzAPI is newAPI with a token service.
-func newAuthzAPI(t testing.TB, env *graphtest.Env, tokens graph.TokenService) *api {
+func newAuthzAPI(t testing.TB, env *graphtest.Env, tokens graph.TokenService, runs *runner.Runner) *api {
 	h := graph.NewHandler(graph.Deps{
 		Client: env.Client, Store: env.Store, Locations: env.Locations, Processor: env.Processor,
-		Policy: env.Policy, Audit: env.Audit, Tokens: tokens, Limits: graph.DefaultLimits(),
+		Policy: env.Policy, Audit: env.Audit, Tokens: tokens, Limits: graph.DefaultLimits(), Runner: runs,
 	})
 	return &api{t: t, env: env, h: h}
+}
+
+// noopAction is the action of the walk: it does nothing, and asks for
+// approval when its input says so.
+type noopAction struct{}
+
+func (noopAction) Spec() plugins.ActionSpec {
+	return plugins.ActionSpec{ID: "walk.noop", Title: "Nothing", InputSchema: json.RawMessage(
+		`{"type":"object","additionalProperties":false,"properties":{"approve":{"type":"boolean"}}}`),
+		AppliesTo: plugins.EntitySelector{Kinds: []string{"component"}},
+		Approval:  plugins.ApprovalPolicy{When: func(r plugins.ActionRequest) bool { return r.Input["approve"] == true }}}
+}
+
+func (noopAction) Plan(context.Context, plugins.ActionRequest) (*plugins.Plan, error) {
+	return &plugins.Plan{Summary: "nothing"}, nil
+}
+
+func (noopAction) Run(context.Context, plugins.ActionRequest, plugins.RunReporter) (*plugins.RunResult, error) {
+	return &plugins.RunResult{Summary: "done"}, nil
+}
+
+// newRunner is a runner over a real queue on the walk's database.
+func newRunner(t testing.TB, env *graphtest.Env) *runner.Runner {
+	q, err := jobs.Open(context.Background(), jobs.Options{DB: env.DB, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := plugins.NewRegistry()
+	if err := reg.Register(noopAction{}); err != nil {
+		t.Fatal(err)
+	}
+	r := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = q.Stop(stop)
+		cancel()
+	})
+	return r
+}
+
+// newRun asks, as p, for a run of walk.noop on svc-0-0 that waits for
+// approval, and returns its id.
+func (fx *fixture) newRun(p *principal.Principal) string {
+	run, err := fx.runs.Submit(graphtest.As(context.Background(), p), "walk.noop", "component:default/svc-0-0", json.RawMessage(`{"approve":true}`))
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return run.ID
+}
+
+// runOfAnother is a waiting run asked for by someone other than r (who
+// may then decide on it).
+func runOfAnother(fx *fixture, r role) map[string]any {
+	by := owner
+	if r == owner {
+		by = admin
+	}
+	return map[string]any{"id": fx.newRun(fx.as[by])}
+}
+
+// stillWaiting checks a refused call left the run waiting for approval.
+func stillWaiting(fx *fixture, vars map[string]any) {
+	if s := fx.runState(vars["id"].(string)); s != "pending_approval" {
+		fx.t.Errorf("run %s is %s after a refused call", vars["id"], s)
+	}
+}
+
+func (fx *fixture) runState(id string) string {
+	run, err := fx.env.DB.Ent.ActionRun.Get(sys(), id)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return string(run.State)
 }
 
 var adminPolicy = config.Policy{AdminGroups: []string{"group:default/admins"}}
@@ -549,7 +751,8 @@ func TestAuthorizationWalk(t *testing.T) {
 					t.Errorf("case %s names no schema field", k)
 				}
 			}
-			fx := &fixture{t: t, env: env, api: newAuthzAPI(t, env, fakeTokens{env.DB.Ent}), as: map[role]*principal.Principal{
+			runs := newRunner(t, env)
+			fx := &fixture{t: t, env: env, runs: runs, api: newAuthzAPI(t, env, fakeTokens{env.DB.Ent}, runs), as: map[role]*principal.Principal{
 				anonymous: nil,
 				stranger:  env.Principal("stranger", "strangers"),
 				owner:     env.Principal("team-0-a", "team-0"),
@@ -659,7 +862,7 @@ func TestAuthorizationWalk(t *testing.T) {
 			})
 
 			t.Run("without a token service createAPIToken fails but is not a denial", func(t *testing.T) {
-				a := newAuthzAPI(t, env, nil)
+				a := newAuthzAPI(t, env, nil, nil)
 				res := a.post(fx.as[stranger], `mutation { createAPIToken(input: {name: "ci"}) { token } }`, nil)
 				if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] == "FORBIDDEN" || res.Errors[0].Extensions["code"] == "UNAUTHENTICATED" {
 					t.Fatalf("createAPIToken without tokens: %+v", res.Errors)
@@ -715,9 +918,21 @@ func walkSubscription(t *testing.T, fx *fixture, c fieldCase) {
 	})
 	for _, r := range []role{stranger, owner, admin} {
 		t.Run(r.String(), func(t *testing.T) {
-			ws, acked := subscribe(t, fx.api.h, fx.as[r], c.query, nil)
+			var vars map[string]any
+			if c.vars != nil {
+				vars = c.vars(fx, r)
+			}
+			ws, acked := subscribe(t, fx.api.h, fx.as[r], c.query, vars)
 			if !acked {
 				t.Fatalf("%s not acknowledged", r)
+			}
+			if c.first != nil {
+				m := ws.Next(10 * time.Second)
+				if m == nil {
+					t.Fatalf("%s got nothing", r)
+				}
+				c.first(fx, r, vars, m)
+				return
 			}
 			// Nothing changes: no message, in particular no error.
 			if m := ws.Next(300 * time.Millisecond); m != nil {

@@ -25,6 +25,8 @@ import (
 	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/auth/principal"
+	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
 )
 
 // DefaultLimits are the defaults of the graphql.* configuration keys.
@@ -184,6 +186,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var ne *catalog.NotAllowedError
 		var le *LimitError
 		var ve *ent.ValidationError
+		var ie *plugins.InputError
 		ext := map[string]any{}
 		switch {
 		case errors.As(err, &denied):
@@ -200,6 +203,19 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			ext["code"], ext["field"], out.Message = "BAD_USER_INPUT", re.Field, re.Field+": "+re.Reason
 		case errors.As(err, &ve):
 			ext["code"], out.Message = "BAD_USER_INPUT", ve.Error()
+		case errors.As(err, &ie):
+			// An action's input: every problem, each naming its field.
+			fields := make([]map[string]any, len(ie.Fields))
+			for i, f := range ie.Fields {
+				fields[i] = map[string]any{"field": f.Field, "reason": f.Reason}
+			}
+			ext["code"], ext["fields"], out.Message = "BAD_USER_INPUT", fields, ie.Error()
+		case errors.Is(err, plugins.ErrUnknownAction):
+			ext["code"], out.Message = "NOT_FOUND", err.Error()
+		case errors.Is(err, runner.ErrState):
+			ext["code"], out.Message = "CONFLICT", err.Error()
+		case errors.Is(err, errNoActions):
+			ext["code"], out.Message = "NOT_FOUND", err.Error()
 		case errors.As(err, &ce):
 			ext["code"], out.Message = "CONFLICT", ce.Message
 		case errors.As(err, &ne):
@@ -249,7 +265,8 @@ func isKnown(err error) bool {
 	var denied *auth.DeniedError
 	var fe *catalog.FieldError
 	var le *LimitError
-	return errors.As(err, &denied) || errors.As(err, &fe) || errors.As(err, &le)
+	var ie *plugins.InputError
+	return errors.As(err, &denied) || errors.As(err, &fe) || errors.As(err, &le) || errors.As(err, &ie)
 }
 
 // isInputError reports input errors of internal/auth (token requests).

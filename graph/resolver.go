@@ -11,6 +11,7 @@ import (
 	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
 )
 
 // Resolver is the root resolver: the dependencies every resolver uses.
@@ -34,6 +35,8 @@ type Deps struct {
 	// Inventory is the Kubernetes plugin's live picture (nil: no
 	// clusters configured, and the lists are empty).
 	Inventory plugins.Inventory
-	Limits    Limits
-	Log       *slog.Logger
+	// Runner runs self-service actions (nil: none configured).
+	Runner *runner.Runner
+	Limits Limits
+	Log    *slog.Logger
 }

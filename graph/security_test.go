@@ -351,7 +351,7 @@ func TestSecurityLimits(t *testing.T) {
 
 			t.Run("hidden and missing answer alike", func(t *testing.T) {
 				fx := &fixture{t: t, env: env}
-				ta := newAuthzAPI(t, env, nil)
+				ta := newAuthzAPI(t, env, nil, nil)
 				other := env.Principal("team-1-a", "team-1")
 				tokenID := fx.newToken(other)
 				fakeTokens{env.DB.Ent}.MintToken(context.Background(), me, "mine", nil, 0)

@@ -19,6 +19,7 @@ import (
 	"github.com/pont-dev/pont/ent/auditevent"
 	"github.com/pont-dev/pont/graph/model"
 	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -33,6 +34,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Action() ActionResolver
+	ActionRun() ActionRunResolver
 	Component() ComponentResolver
 	Database() DatabaseResolver
 	Environment() EnvironmentResolver
@@ -98,6 +101,46 @@ type ComplexityRoot struct {
 	APITokenEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Action struct {
+		Approval    func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		InputSchema func(childComplexity int) int
+		Title       func(childComplexity int) int
+	}
+
+	ActionChange struct {
+		Action func(childComplexity int) int
+		Diff   func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
+	ActionPlan struct {
+		Changes func(childComplexity int) int
+		Summary func(childComplexity int) int
+	}
+
+	ActionRun struct {
+		Action            func(childComplexity int) int
+		ApprovalExpiresAt func(childComplexity int) int
+		Approvals         func(childComplexity int) int
+		Attempts          func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Error             func(childComplexity int) int
+		Events            func(childComplexity int, after *int, first *int) int
+		FinishedAt        func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Input             func(childComplexity int) int
+		Plan              func(childComplexity int) int
+		Requester         func(childComplexity int) int
+		Result            func(childComplexity int) int
+		StartedAt         func(childComplexity int) int
+		State             func(childComplexity int) int
+		Target            func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -402,13 +445,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApproveRun       func(childComplexity int, id string, comment *string) int
+		CancelRun        func(childComplexity int, id string) int
 		CreateAPIToken   func(childComplexity int, input model.CreateAPITokenInput) int
 		DeleteEntity     func(childComplexity int, ref string) int
 		DeleteLocation   func(childComplexity int, id string) int
 		RefreshEntity    func(childComplexity int, ref string) int
 		RefreshLocation  func(childComplexity int, id string) int
 		RegisterLocation func(childComplexity int, input model.RegisterLocationInput) int
+		RejectRun        func(childComplexity int, id string, comment *string) int
 		RevokeAPIToken   func(childComplexity int, id string) int
+		RunAction        func(childComplexity int, action string, target string, input any) int
 		ValidateEntity   func(childComplexity int, entity any, location *string) int
 	}
 
@@ -437,6 +484,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		Actions      func(childComplexity int, target string) int
 		AuditEvents  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Clusters     func(childComplexity int) int
 		Databases    func(childComplexity int, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) int
@@ -447,6 +495,9 @@ type ComplexityRoot struct {
 		Locations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.RegisteredLocationOrder, where *ent.RegisteredLocationWhereInput) int
 		Node         func(childComplexity int, id string) int
 		Nodes        func(childComplexity int, ids []string) int
+		PlanAction   func(childComplexity int, action string, target string, input any) int
+		Run          func(childComplexity int, id string) int
+		Runs         func(childComplexity int, state *model.RunState, action *string, target *string, mine *bool, toApprove *bool, first *int, before *string) int
 		Search       func(childComplexity int, query string, kinds []string, first *int, after *string, facets []string) int
 		Viewer       func(childComplexity int) int
 	}
@@ -517,6 +568,20 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	RunApproval struct {
+		Approver func(childComplexity int) int
+		Comment  func(childComplexity int) int
+		Decision func(childComplexity int) int
+		Time     func(childComplexity int) int
+	}
+
+	RunEvent struct {
+		Kind    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Seq     func(childComplexity int) int
+		Time    func(childComplexity int) int
+	}
+
 	SearchResult struct {
 		EndCursor   func(childComplexity int) int
 		Facets      func(childComplexity int) int
@@ -528,6 +593,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		EntityChanged    func(childComplexity int, kinds []string, refs []string) int
 		InventoryChanged func(childComplexity int, types []model.InventoryChangeType, cluster *string) int
+		RunEvents        func(childComplexity int, id string, after *int) int
 	}
 
 	System struct {
@@ -621,6 +687,19 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ActionResolver interface {
+	InputSchema(ctx context.Context, obj *plugins.ActionSpec) (any, error)
+	Approval(ctx context.Context, obj *plugins.ActionSpec) (bool, error)
+}
+type ActionRunResolver interface {
+	State(ctx context.Context, obj *runner.Run) (model.RunState, error)
+
+	Input(ctx context.Context, obj *runner.Run) (any, error)
+
+	Result(ctx context.Context, obj *runner.Run) (any, error)
+
+	Events(ctx context.Context, obj *runner.Run, after *int, first *int) ([]*runner.Event, error)
+}
 type ComponentResolver interface {
 	Workloads(ctx context.Context, obj *model.Component) ([]*plugins.Workload, error)
 }
@@ -645,6 +724,10 @@ type MutationResolver interface {
 	ValidateEntity(ctx context.Context, entity any, location *string) (*model.ValidationResult, error)
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, id string) (*ent.APIToken, error)
+	RunAction(ctx context.Context, action string, target string, input any) (*runner.Run, error)
+	ApproveRun(ctx context.Context, id string, comment *string) (*runner.Run, error)
+	RejectRun(ctx context.Context, id string, comment *string) (*runner.Run, error)
+	CancelRun(ctx context.Context, id string) (*runner.Run, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -653,6 +736,10 @@ type QueryResolver interface {
 	AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	Entities(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *model.EntityOrder, where *ent.EntityWhereInput) (*model.EntityConnection, error)
 	Locations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.RegisteredLocationOrder, where *ent.RegisteredLocationWhereInput) (*ent.RegisteredLocationConnection, error)
+	Actions(ctx context.Context, target string) ([]*plugins.ActionSpec, error)
+	PlanAction(ctx context.Context, action string, target string, input any) (*plugins.Plan, error)
+	Run(ctx context.Context, id string) (*runner.Run, error)
+	Runs(ctx context.Context, state *model.RunState, action *string, target *string, mine *bool, toApprove *bool, first *int, before *string) ([]*runner.Run, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Entity(ctx context.Context, ref string) (model.Entity, error)
 	Graph(ctx context.Context, ref string, depth int, relationTypes []string) (*model.EntityGraph, error)
@@ -663,6 +750,7 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	EntityChanged(ctx context.Context, kinds []string, refs []string) (<-chan *model.EntityChange, error)
+	RunEvents(ctx context.Context, id string, after *int) (<-chan *runner.Event, error)
 	InventoryChanged(ctx context.Context, types []model.InventoryChangeType, cluster *string) (<-chan *model.InventoryChange, error)
 }
 
@@ -944,6 +1032,183 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APITokenEdge.Node(childComplexity), true
+
+	case "Action.approval":
+		if e.ComplexityRoot.Action.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Approval(childComplexity), true
+	case "Action.description":
+		if e.ComplexityRoot.Action.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Description(childComplexity), true
+	case "Action.id":
+		if e.ComplexityRoot.Action.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.ID(childComplexity), true
+	case "Action.inputSchema":
+		if e.ComplexityRoot.Action.InputSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.InputSchema(childComplexity), true
+	case "Action.title":
+		if e.ComplexityRoot.Action.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Title(childComplexity), true
+
+	case "ActionChange.action":
+		if e.ComplexityRoot.ActionChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionChange.Action(childComplexity), true
+	case "ActionChange.diff":
+		if e.ComplexityRoot.ActionChange.Diff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionChange.Diff(childComplexity), true
+	case "ActionChange.kind":
+		if e.ComplexityRoot.ActionChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionChange.Kind(childComplexity), true
+	case "ActionChange.name":
+		if e.ComplexityRoot.ActionChange.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionChange.Name(childComplexity), true
+
+	case "ActionPlan.changes":
+		if e.ComplexityRoot.ActionPlan.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Changes(childComplexity), true
+	case "ActionPlan.summary":
+		if e.ComplexityRoot.ActionPlan.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Summary(childComplexity), true
+
+	case "ActionRun.action":
+		if e.ComplexityRoot.ActionRun.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Action(childComplexity), true
+	case "ActionRun.approvalExpiresAt":
+		if e.ComplexityRoot.ActionRun.ApprovalExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.ApprovalExpiresAt(childComplexity), true
+	case "ActionRun.approvals":
+		if e.ComplexityRoot.ActionRun.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Approvals(childComplexity), true
+	case "ActionRun.attempts":
+		if e.ComplexityRoot.ActionRun.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Attempts(childComplexity), true
+	case "ActionRun.createdAt":
+		if e.ComplexityRoot.ActionRun.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.CreatedAt(childComplexity), true
+	case "ActionRun.error":
+		if e.ComplexityRoot.ActionRun.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Error(childComplexity), true
+	case "ActionRun.events":
+		if e.ComplexityRoot.ActionRun.Events == nil {
+			break
+		}
+
+		args, err := ec.field_ActionRun_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ActionRun.Events(childComplexity, args["after"].(*int), args["first"].(*int)), true
+	case "ActionRun.finishedAt":
+		if e.ComplexityRoot.ActionRun.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.FinishedAt(childComplexity), true
+	case "ActionRun.id":
+		if e.ComplexityRoot.ActionRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.ID(childComplexity), true
+	case "ActionRun.input":
+		if e.ComplexityRoot.ActionRun.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Input(childComplexity), true
+	case "ActionRun.plan":
+		if e.ComplexityRoot.ActionRun.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Plan(childComplexity), true
+	case "ActionRun.requester":
+		if e.ComplexityRoot.ActionRun.Requester == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Requester(childComplexity), true
+	case "ActionRun.result":
+		if e.ComplexityRoot.ActionRun.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Result(childComplexity), true
+	case "ActionRun.startedAt":
+		if e.ComplexityRoot.ActionRun.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.StartedAt(childComplexity), true
+	case "ActionRun.state":
+		if e.ComplexityRoot.ActionRun.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.State(childComplexity), true
+	case "ActionRun.target":
+		if e.ComplexityRoot.ActionRun.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Target(childComplexity), true
+	case "ActionRun.updatedAt":
+		if e.ComplexityRoot.ActionRun.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.UpdatedAt(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -2385,6 +2650,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.UpdatedAt(childComplexity), true
 
+	case "Mutation.approveRun":
+		if e.ComplexityRoot.Mutation.ApproveRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveRun(childComplexity, args["id"].(string), args["comment"].(*string)), true
+	case "Mutation.cancelRun":
+		if e.ComplexityRoot.Mutation.CancelRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRun(childComplexity, args["id"].(string)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -2451,6 +2738,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterLocation(childComplexity, args["input"].(model.RegisterLocationInput)), true
+	case "Mutation.rejectRun":
+		if e.ComplexityRoot.Mutation.RejectRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRun(childComplexity, args["id"].(string), args["comment"].(*string)), true
 	case "Mutation.revokeAPIToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -2462,6 +2760,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.runAction":
+		if e.ComplexityRoot.Mutation.RunAction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runAction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunAction(childComplexity, args["action"].(string), args["target"].(string), args["input"].(any)), true
 	case "Mutation.validateEntity":
 		if e.ComplexityRoot.Mutation.ValidateEntity == nil {
 			break
@@ -2572,6 +2881,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.APITokenOrder), args["where"].(*ent.APITokenWhereInput)), true
+	case "Query.actions":
+		if e.ComplexityRoot.Query.Actions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_actions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Actions(childComplexity, args["target"].(string)), true
 	case "Query.auditEvents":
 		if e.ComplexityRoot.Query.AuditEvents == nil {
 			break
@@ -2678,6 +2998,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.planAction":
+		if e.ComplexityRoot.Query.PlanAction == nil {
+			break
+		}
+
+		args, err := ec.field_Query_planAction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlanAction(childComplexity, args["action"].(string), args["target"].(string), args["input"].(any)), true
+	case "Query.run":
+		if e.ComplexityRoot.Query.Run == nil {
+			break
+		}
+
+		args, err := ec.field_Query_run_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Run(childComplexity, args["id"].(string)), true
+	case "Query.runs":
+		if e.ComplexityRoot.Query.Runs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_runs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Runs(childComplexity, args["state"].(*model.RunState), args["action"].(*string), args["target"].(*string), args["mine"].(*bool), args["toApprove"].(*bool), args["first"].(*int), args["before"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -2978,6 +3331,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Resource.UpdatedAt(childComplexity), true
 
+	case "RunApproval.approver":
+		if e.ComplexityRoot.RunApproval.Approver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunApproval.Approver(childComplexity), true
+	case "RunApproval.comment":
+		if e.ComplexityRoot.RunApproval.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunApproval.Comment(childComplexity), true
+	case "RunApproval.decision":
+		if e.ComplexityRoot.RunApproval.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunApproval.Decision(childComplexity), true
+	case "RunApproval.time":
+		if e.ComplexityRoot.RunApproval.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunApproval.Time(childComplexity), true
+
+	case "RunEvent.kind":
+		if e.ComplexityRoot.RunEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunEvent.Kind(childComplexity), true
+	case "RunEvent.message":
+		if e.ComplexityRoot.RunEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunEvent.Message(childComplexity), true
+	case "RunEvent.seq":
+		if e.ComplexityRoot.RunEvent.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunEvent.Seq(childComplexity), true
+	case "RunEvent.time":
+		if e.ComplexityRoot.RunEvent.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunEvent.Time(childComplexity), true
+
 	case "SearchResult.endCursor":
 		if e.ComplexityRoot.SearchResult.EndCursor == nil {
 			break
@@ -3031,6 +3434,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.InventoryChanged(childComplexity, args["types"].([]model.InventoryChangeType), args["cluster"].(*string)), true
+	case "Subscription.runEvents":
+		if e.ComplexityRoot.Subscription.RunEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_runEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RunEvents(childComplexity, args["id"].(string), args["after"].(*int)), true
 
 	case "System.annotations":
 		if e.ComplexityRoot.System.Annotations == nil {
@@ -3568,6 +3982,110 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../actions.graphqls", Input: `# Self-service actions: what can be run on an entity, a dry run, runs with
+# approvals, and their live log. docs/plugins.md describes actions;
+# docs/authorization.md who may do what.
+
+"An action offered on an entity."
+type Action {
+  id: String!
+  title: String!
+  description: String!
+  "The JSON Schema of the input (draft 2020-12): build the form from it."
+  inputSchema: JSON!
+  "Set when some runs (or all) wait for approval."
+  approval: Boolean!
+}
+
+"What a run would change."
+type ActionPlan {
+  summary: String!
+  changes: [ActionChange!]!
+}
+
+type ActionChange {
+  "create, update, delete or unchanged"
+  action: String!
+  kind: String!
+  name: String!
+  diff: String!
+}
+
+enum RunState {
+  PENDING_APPROVAL
+  QUEUED
+  RUNNING
+  SUCCEEDED
+  FAILED
+  CANCELLED
+  EXPIRED
+  REJECTED
+}
+
+type ActionRun {
+  id: ID!
+  action: String!
+  "Ref of the entity the action runs on."
+  target: String!
+  state: RunState!
+  "Who asked."
+  requester: String!
+  input: JSON!
+  plan: ActionPlan
+  "What the run produced, once it succeeded."
+  result: JSON
+  error: String
+  attempts: Int!
+  createdAt: Time!
+  updatedAt: Time!
+  startedAt: Time
+  finishedAt: Time
+  "While the run waits for approval: when the request expires."
+  approvalExpiresAt: Time
+  approvals: [RunApproval!]!
+  "The run's log, after seq (default: from the start), at most first lines."
+  events(after: Int, first: Int): [RunEvent!]!
+}
+
+type RunApproval {
+  approver: String!
+  decision: String!
+  comment: String!
+  time: Time!
+}
+
+"A log line, a step, or a change of state."
+type RunEvent {
+  seq: Int!
+  time: Time!
+  "log, step or state"
+  kind: String!
+  message: String!
+}
+
+extend type Query {
+  "The actions offered on an entity."
+  actions(target: String!): [Action!]!
+  "A dry run: what the action would change."
+  planAction(action: String!, target: String!, input: JSON): ActionPlan!
+  run(id: ID!): ActionRun
+  "Runs the caller may see, newest first: pass the last id as before for the next page."
+  runs(state: RunState, action: String, target: String, mine: Boolean, toApprove: Boolean, first: Int, before: String): [ActionRun!]!
+}
+
+extend type Mutation {
+  "Ask for a run; it waits for approval when the action says so."
+  runAction(action: String!, target: String!, input: JSON): ActionRun!
+  approveRun(id: ID!, comment: String): ActionRun!
+  rejectRun(id: ID!, comment: String): ActionRun!
+  cancelRun(id: ID!): ActionRun!
+}
+
+extend type Subscription {
+  "A run's log and state changes as they happen, from after seq; ends when the run has finished."
+  runEvents(id: ID!, after: Int): RunEvent!
+}
+`, BuiltIn: false},
 	{Name: "../catalog.graphqls", Input: `extend type Query {
   "The principal asking: who Pont takes you for, your groups and whether you are an admin."
   viewer: Viewer!
@@ -5517,6 +6035,86 @@ func (ec *executionContext) childFields_APITokenEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type APITokenEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Action(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Action_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Action_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Action_description(ctx, field)
+	case "inputSchema":
+		return ec.fieldContext_Action_inputSchema(ctx, field)
+	case "approval":
+		return ec.fieldContext_Action_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Action", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_ActionChange_action(ctx, field)
+	case "kind":
+		return ec.fieldContext_ActionChange_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ActionChange_name(ctx, field)
+	case "diff":
+		return ec.fieldContext_ActionChange_diff(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "summary":
+		return ec.fieldContext_ActionPlan_summary(ctx, field)
+	case "changes":
+		return ec.fieldContext_ActionPlan_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ActionRun_id(ctx, field)
+	case "action":
+		return ec.fieldContext_ActionRun_action(ctx, field)
+	case "target":
+		return ec.fieldContext_ActionRun_target(ctx, field)
+	case "state":
+		return ec.fieldContext_ActionRun_state(ctx, field)
+	case "requester":
+		return ec.fieldContext_ActionRun_requester(ctx, field)
+	case "input":
+		return ec.fieldContext_ActionRun_input(ctx, field)
+	case "plan":
+		return ec.fieldContext_ActionRun_plan(ctx, field)
+	case "result":
+		return ec.fieldContext_ActionRun_result(ctx, field)
+	case "error":
+		return ec.fieldContext_ActionRun_error(ctx, field)
+	case "attempts":
+		return ec.fieldContext_ActionRun_attempts(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ActionRun_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ActionRun_updatedAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ActionRun_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ActionRun_finishedAt(ctx, field)
+	case "approvalExpiresAt":
+		return ec.fieldContext_ActionRun_approvalExpiresAt(ctx, field)
+	case "approvals":
+		return ec.fieldContext_ActionRun_approvals(ctx, field)
+	case "events":
+		return ec.fieldContext_ActionRun_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionRun", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6197,6 +6795,34 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Resource", field.Name)
 }
 
+func (ec *executionContext) childFields_RunApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approver":
+		return ec.fieldContext_RunApproval_approver(ctx, field)
+	case "decision":
+		return ec.fieldContext_RunApproval_decision(ctx, field)
+	case "comment":
+		return ec.fieldContext_RunApproval_comment(ctx, field)
+	case "time":
+		return ec.fieldContext_RunApproval_time(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunApproval", field.Name)
+}
+
+func (ec *executionContext) childFields_RunEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_RunEvent_seq(ctx, field)
+	case "time":
+		return ec.fieldContext_RunEvent_time(ctx, field)
+	case "kind":
+		return ec.fieldContext_RunEvent_kind(ctx, field)
+	case "message":
+		return ec.fieldContext_RunEvent_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalCount":
@@ -6515,6 +7141,28 @@ func (ec *executionContext) field_API_relations_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_ActionRun_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Component_relations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6582,6 +7230,42 @@ func (ec *executionContext) field_Location_relations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["types"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6669,6 +7353,28 @@ func (ec *executionContext) field_Mutation_registerLocation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6680,6 +7386,36 @@ func (ec *executionContext) field_Mutation_revokeAPIToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_runAction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (any, error) {
+			return ec.unmarshalOJSON2interface(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -6716,6 +7452,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg0
 	return args, nil
 }
 
@@ -7107,6 +7857,112 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_planAction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (any, error) {
+			return ec.unmarshalOJSON2interface(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_run_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_runs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (*model.RunState, error) {
+			return ec.unmarshalORunState2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "mine",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mine"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "toApprove",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toApprove"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7208,6 +8064,28 @@ func (ec *executionContext) field_Subscription_inventoryChanged_args(ctx context
 		return nil, err
 	}
 	args["cluster"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_runEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -8379,6 +9257,698 @@ func (ec *executionContext) _APITokenEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_APITokenEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APITokenEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Action_id(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, false, false, "String")
+}
+
+func (ec *executionContext) _Action_title(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, false, false, "String")
+}
+
+func (ec *executionContext) _Action_description(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, false, false, "String")
+}
+
+func (ec *executionContext) _Action_inputSchema(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_inputSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Action().InputSchema(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_inputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Action_approval(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Action().Approval(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ActionChange_action(ctx context.Context, field graphql.CollectedField, obj *plugins.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionChange_kind(ctx context.Context, field graphql.CollectedField, obj *plugins.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionChange_name(ctx context.Context, field graphql.CollectedField, obj *plugins.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionChange_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionChange_diff(ctx context.Context, field graphql.CollectedField, obj *plugins.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionChange_diff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Diff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionChange_diff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionPlan_summary(ctx context.Context, field graphql.CollectedField, obj *plugins.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionPlan_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionPlan_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionPlan_changes(ctx context.Context, field graphql.CollectedField, obj *plugins.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionPlan_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []plugins.Change) graphql.Marshaler {
+			return ec.marshalNActionChange2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionPlan_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActionRun_id(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ActionRun_action(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRun_target(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRun_state(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRun().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RunState) graphql.Marshaler {
+			return ec.marshalNRunState2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, true, true, "RunState")
+}
+
+func (ec *executionContext) _ActionRun_requester(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_requester(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requester, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_requester(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRun_input(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRun().Input(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _ActionRun_plan(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plugins.Plan) graphql.Marshaler {
+			return ec.marshalOActionPlan2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActionRun_result(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRun().Result(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _ActionRun_error(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRun_attempts(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActionRun_createdAt(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRun_updatedAt(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRun_startedAt(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRun_finishedAt(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRun_approvalExpiresAt(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_approvalExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_approvalExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRun_approvals(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approvals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []runner.Approval) graphql.Marshaler {
+			return ec.marshalNRunApproval2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RunApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActionRun_events(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ActionRun().Events(ctx, obj, fc.Args["after"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*runner.Event) graphql.Marshaler {
+			return ec.marshalNRunEvent2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RunEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ActionRun_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -14648,6 +16218,188 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_runAction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunAction(ctx, fc.Args["action"].(string), fc.Args["target"].(string),
+				func() any {
+					if fc.Args["input"] == nil {
+						return nil
+					}
+					return fc.Args["input"].(any)
+				}())
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+			return ec.marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runAction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runAction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveRun(ctx, fc.Args["id"].(string), fc.Args["comment"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+			return ec.marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectRun(ctx, fc.Args["id"].(string), fc.Args["comment"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+			return ec.marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRun(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+			return ec.marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15228,6 +16980,188 @@ func (ec *executionContext) fieldContext_Query_locations(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_locations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_actions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Actions(ctx, fc.Args["target"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*plugins.ActionSpec) graphql.Marshaler {
+			return ec.marshalNAction2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐActionSpecᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_actions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Action(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_actions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_planAction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_planAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PlanAction(ctx, fc.Args["action"].(string), fc.Args["target"].(string),
+				func() any {
+					if fc.Args["input"] == nil {
+						return nil
+					}
+					return fc.Args["input"].(any)
+				}())
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *plugins.Plan) graphql.Marshaler {
+			return ec.marshalNActionPlan2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_planAction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_planAction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_run(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Run(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+			return ec.marshalOActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_run(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_run_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_runs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Runs(ctx, fc.Args["state"].(*model.RunState), fc.Args["action"].(*string), fc.Args["target"].(*string), fc.Args["mine"].(*bool), fc.Args["toApprove"].(*bool), fc.Args["first"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*runner.Run) graphql.Marshaler {
+			return ec.marshalNActionRun2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_runs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_runs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16749,6 +18683,190 @@ func (ec *executionContext) fieldContext_Resource_dependencyOf(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _RunApproval_approver(ctx context.Context, field graphql.CollectedField, obj *runner.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunApproval_approver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunApproval_approver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RunApproval_decision(ctx context.Context, field graphql.CollectedField, obj *runner.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunApproval_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunApproval_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RunApproval_comment(ctx context.Context, field graphql.CollectedField, obj *runner.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunApproval_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunApproval_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RunApproval_time(ctx context.Context, field graphql.CollectedField, obj *runner.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunApproval_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunApproval_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunApproval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RunEvent_seq(ctx context.Context, field graphql.CollectedField, obj *runner.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunEvent_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunEvent_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RunEvent_time(ctx context.Context, field graphql.CollectedField, obj *runner.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunEvent_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunEvent_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RunEvent_kind(ctx context.Context, field graphql.CollectedField, obj *runner.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RunEvent_message(ctx context.Context, field graphql.CollectedField, obj *runner.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunEvent", field, false, false, "String")
+}
+
 func (ec *executionContext) _SearchResult_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16920,6 +19038,50 @@ func (ec *executionContext) fieldContext_Subscription_entityChanged(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_entityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_runEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_runEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RunEvents(ctx, fc.Args["id"].(string), fc.Args["after"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *runner.Event) graphql.Marshaler {
+			return ec.marshalNRunEvent2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_runEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RunEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_runEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23816,6 +25978,264 @@ func (ec *executionContext) _APITokenEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var actionImplementors = []string{"Action"}
+
+func (ec *executionContext) _Action(ctx context.Context, sel ast.SelectionSet, obj *plugins.ActionSpec) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Action")
+		case "id":
+			out.Values[i] = ec._Action_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Action_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Action_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inputSchema":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Action_inputSchema(ctx, field, obj)
+				})
+		case "approval":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Action_approval(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actionChangeImplementors = []string{"ActionChange"}
+
+func (ec *executionContext) _ActionChange(ctx context.Context, sel ast.SelectionSet, obj *plugins.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionChange")
+		case "action":
+			out.Values[i] = ec._ActionChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ActionChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ActionChange_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "diff":
+			out.Values[i] = ec._ActionChange_diff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actionPlanImplementors = []string{"ActionPlan"}
+
+func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSet, obj *plugins.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionPlan")
+		case "summary":
+			out.Values[i] = ec._ActionPlan_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._ActionPlan_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actionRunImplementors = []string{"ActionRun"}
+
+func (ec *executionContext) _ActionRun(ctx context.Context, sel ast.SelectionSet, obj *runner.Run) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionRun")
+		case "id":
+			out.Values[i] = ec._ActionRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._ActionRun_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._ActionRun_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRun_state(ctx, field, obj)
+				})
+		case "requester":
+			out.Values[i] = ec._ActionRun_requester(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "input":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRun_input(ctx, field, obj)
+				})
+		case "plan":
+			out.Values[i] = ec._ActionRun_plan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRun_result(ctx, field, obj)
+				})
+		case "error":
+			out.Values[i] = ec._ActionRun_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attempts":
+			out.Values[i] = ec._ActionRun_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ActionRun_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ActionRun_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._ActionRun_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._ActionRun_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvalExpiresAt":
+			out.Values[i] = ec._ActionRun_approvalExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvals":
+			out.Values[i] = ec._ActionRun_approvals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRun_events(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
@@ -25701,6 +28121,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "runAction":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runAction(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25926,6 +28374,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_locations(ctx, field)
+				})
+		case "actions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_actions(ctx, field)
+				})
+		case "planAction":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_planAction(ctx, field)
+				})
+		case "run":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_run(ctx, field)
+				})
+		case "runs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_runs(ctx, field)
 				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -26421,6 +28893,102 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var runApprovalImplementors = []string{"RunApproval"}
+
+func (ec *executionContext) _RunApproval(ctx context.Context, sel ast.SelectionSet, obj *runner.Approval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, runApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RunApproval")
+		case "approver":
+			out.Values[i] = ec._RunApproval_approver(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decision":
+			out.Values[i] = ec._RunApproval_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._RunApproval_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "time":
+			out.Values[i] = ec._RunApproval_time(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var runEventImplementors = []string{"RunEvent"}
+
+func (ec *executionContext) _RunEvent(ctx context.Context, sel ast.SelectionSet, obj *runner.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, runEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RunEvent")
+		case "seq":
+			out.Values[i] = ec._RunEvent_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "time":
+			out.Values[i] = ec._RunEvent_time(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._RunEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RunEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var searchResultImplementors = []string{"SearchResult"}
 
 func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResult) graphql.Marshaler {
@@ -26489,6 +29057,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "entityChanged":
 		return ec._Subscription_entityChanged(ctx, fields[0])
+	case "runEvents":
+		return ec._Subscription_runEvents(ctx, fields[0])
 	case "inventoryChanged":
 		return ec._Subscription_inventoryChanged(ctx, fields[0])
 	default:
@@ -27425,6 +29995,82 @@ func (ec *executionContext) unmarshalNAPITokenWhereInput2ᚖgithubᚗcomᚋpont�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAction2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐActionSpecᚄ(ctx context.Context, sel ast.SelectionSet, v []*plugins.ActionSpec) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAction2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐActionSpec(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAction2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐActionSpec(ctx context.Context, sel ast.SelectionSet, v *plugins.ActionSpec) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Action!")
+		return graphql.Null
+	}
+	return ec._Action(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActionChange2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐChange(ctx context.Context, sel ast.SelectionSet, v plugins.Change) graphql.Marshaler {
+	return ec._ActionChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActionChange2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []plugins.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActionChange2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActionPlan2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPlan(ctx context.Context, sel ast.SelectionSet, v *plugins.Plan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActionPlan!")
+		return graphql.Null
+	}
+	return ec._ActionPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActionRun2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRunᚄ(ctx context.Context, sel ast.SelectionSet, v []*runner.Run) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx context.Context, sel ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActionRun!")
+		return graphql.Null
+	}
+	return ec._ActionRun(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
@@ -28166,6 +30812,60 @@ func (ec *executionContext) marshalNResource2ᚖgithubᚗcomᚋpontᚑdevᚋpont
 	return ec._Resource(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRunApproval2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐApproval(ctx context.Context, sel ast.SelectionSet, v runner.Approval) graphql.Marshaler {
+	return ec._RunApproval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRunApproval2ᚕgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []runner.Approval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRunApproval2githubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRunEvent2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*runner.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRunEvent2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRunEvent2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐEvent(ctx context.Context, sel ast.SelectionSet, v *runner.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RunEvent!")
+		return graphql.Null
+	}
+	return ec._RunEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRunState2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx context.Context, v any) (model.RunState, error) {
+	var res model.RunState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRunState2githubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx context.Context, sel ast.SelectionSet, v model.RunState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSearchResult2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchResult(ctx context.Context, sel ast.SelectionSet, v *model.SearchResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchResult!")
@@ -28543,6 +31243,20 @@ func (ec *executionContext) unmarshalOAPITokenWhereInput2ᚖgithubᚗcomᚋpont�
 	}
 	res, err := ec.unmarshalInputAPITokenWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActionPlan2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚐPlan(ctx context.Context, sel ast.SelectionSet, v *plugins.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActionPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOActionRun2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋpluginsᚋrunnerᚐRun(ctx context.Context, sel ast.SelectionSet, v *runner.Run) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActionRun(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAuditEvent2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
@@ -29031,6 +31745,22 @@ func (ec *executionContext) unmarshalORegisteredLocationWhereInput2ᚖgithubᚗc
 	}
 	res, err := ec.unmarshalInputRegisteredLocationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORunState2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx context.Context, v any) (*model.RunState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RunState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORunState2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐRunState(ctx context.Context, sel ast.SelectionSet, v *model.RunState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -262,3 +262,70 @@ func (e InventoryChangeType) MarshalJSON() ([]byte, error) {
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
 }
+
+type RunState string
+
+const (
+	RunStatePendingApproval RunState = "PENDING_APPROVAL"
+	RunStateQueued          RunState = "QUEUED"
+	RunStateRunning         RunState = "RUNNING"
+	RunStateSucceeded       RunState = "SUCCEEDED"
+	RunStateFailed          RunState = "FAILED"
+	RunStateCancelled       RunState = "CANCELLED"
+	RunStateExpired         RunState = "EXPIRED"
+	RunStateRejected        RunState = "REJECTED"
+)
+
+var AllRunState = []RunState{
+	RunStatePendingApproval,
+	RunStateQueued,
+	RunStateRunning,
+	RunStateSucceeded,
+	RunStateFailed,
+	RunStateCancelled,
+	RunStateExpired,
+	RunStateRejected,
+}
+
+func (e RunState) IsValid() bool {
+	switch e {
+	case RunStatePendingApproval, RunStateQueued, RunStateRunning, RunStateSucceeded, RunStateFailed, RunStateCancelled, RunStateExpired, RunStateRejected:
+		return true
+	}
+	return false
+}
+
+func (e RunState) String() string {
+	return string(e)
+}
+
+func (e *RunState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RunState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RunState", str)
+	}
+	return nil
+}
+
+func (e RunState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RunState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RunState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}

@@ -35,6 +35,7 @@ import (
 	"github.com/pont-dev/pont/ent/actionapproval"
 	"github.com/pont-dev/pont/ent/actionrun"
 	"github.com/pont-dev/pont/ent/actionrunevent"
+	"github.com/pont-dev/pont/ent/predicate"
 	"github.com/pont-dev/pont/internal/audit"
 	"github.com/pont-dev/pont/internal/auth"
 	"github.com/pont-dev/pont/internal/auth/principal"
@@ -467,4 +468,70 @@ func (r *Runner) KeepExpiring(ctx context.Context, every time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Filter selects runs; empty fields match all.
+type Filter struct {
+	State  string
+	Action string
+	Target string
+	// Mine keeps the caller's own runs.
+	Mine bool
+	// ToApprove keeps runs waiting for an approval the caller may give.
+	ToApprove bool
+	Limit     int
+	// Before is the id of the last run of the previous page (runs come
+	// newest first; ids are UUIDv7, so they sort by time).
+	Before string
+}
+
+// List returns the runs the caller may see, newest first.
+func (r *Runner) List(ctx context.Context, f Filter) ([]*Run, error) {
+	p := principal.FromContext(ctx)
+	if p == nil {
+		return nil, &auth.DeniedError{Permission: auth.ReadRun, Reason: "not signed in", Anonymous: true}
+	}
+	q := r.o.Client.ActionRun.Query()
+	if !p.Admin || f.Mine {
+		visible := []predicate.ActionRun{actionrun.RequestedBy(p.Subject)}
+		if !f.Mine {
+			owners := append([]string{p.User}, p.Groups...)
+			visible = append(visible, actionrun.TargetOwnerIn(owners...))
+		}
+		q.Where(actionrun.Or(visible...))
+	}
+	if f.State != "" {
+		q.Where(actionrun.StateEQ(actionrun.State(f.State)))
+	}
+	if f.ToApprove {
+		q.Where(actionrun.StateEQ(actionrun.StatePendingApproval), actionrun.RequestedByNEQ(p.Subject))
+	}
+	if f.Action != "" {
+		q.Where(actionrun.Action(f.Action))
+	}
+	if f.Target != "" {
+		q.Where(actionrun.Target(f.Target))
+	}
+	if f.Before != "" {
+		q.Where(actionrun.IDLT(f.Before))
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := q.Order(ent.Desc(actionrun.FieldID)).Limit(f.Limit).All(sys(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Run, 0, len(rows))
+	for _, row := range rows {
+		if f.ToApprove && r.o.Policy.Authorize(p, auth.ApproveRun, r.resource(row)) != nil {
+			continue
+		}
+		v, err := r.view(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
