@@ -19,7 +19,7 @@ func (a *app) graphMount(tokens *auth.Service) graphQLMount {
 	limits.AllowedOrigins = []string{a.cfg.ExternalURL()}
 	return graphQLMount{graph.NewHandler(graph.Deps{
 		Client: a.db.Ent, Store: a.store, Locations: a.locations, Processor: a.processor,
-		Policy: a.policy, Audit: a.audit, Tokens: tokens, Limits: limits, Inventory: a.inventory,
+		Policy: a.policy, Audit: a.audit, Tokens: tokens, Limits: limits, Inventory: a.inventory, Runner: a.actions,
 		Log: a.log.With("component", "graphql"),
 	})}
 }

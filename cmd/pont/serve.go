@@ -20,6 +20,7 @@ import (
 	"github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/server"
 	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -61,18 +62,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if app.inventory, err = app.startKubernetes(kubeCtx); err != nil {
 		return err
 	}
+	queue, runs, err := app.openActions(ctx)
+	if err != nil {
+		return err
+	}
+	app.actions = runs
 	srv := server.New(server.Config{
 		Addr: cfg.Server.Addr, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
 		RequestTimeout: cfg.Server.RequestTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		ShutdownTimeout: cfg.Server.ShutdownTimeout,
 		Ready:           func(ctx context.Context) error { return app.db.SQL.PingContext(ctx) },
 		Authenticate:    authn.Middleware(),
-	}, log, app.catalogMount(), app.graphMount(authn), authn)
+	}, log, app.catalogMount(), app.graphMount(authn), runsMount{runs}, authn)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.runner.Run(gctx) })
 	g.Go(func() error { return srv.Run(gctx, ln) })
 	g.Go(func() error { return app.audit.KeepFor(gctx, cfg.Audit.Retention) })
+	g.Go(func() error { return app.runActions(gctx, queue, runs) })
 	if cfg.Server.DebugAddr != "" {
 		g.Go(func() error { return server.ServeDebug(gctx, cfg.Server.DebugAddr, log) })
 	}
@@ -96,6 +103,8 @@ type app struct {
 	audit     *audit.Log
 	// inventory is the Kubernetes plugin (nil without clusters).
 	inventory plugins.Inventory
+	// actions runs self-service actions (serve only).
+	actions *runner.Runner
 }
 
 // openApp opens and (optionally) migrates the database, then builds the

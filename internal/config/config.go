@@ -33,7 +33,25 @@ type Config struct {
 	Audit    Audit           `yaml:"audit"`
 	// Kubernetes: the clusters Pont watches (docs/kubernetes.md).
 	Kubernetes Kubernetes `yaml:"kubernetes"`
-	Log        Log        `yaml:"log"`
+	// Actions: self-service action runs (docs/plugins.md).
+	Actions Actions `yaml:"actions"`
+	Log     Log     `yaml:"log"`
+}
+
+// Actions configures how self-service actions run. Runs are jobs in a
+// durable queue in Pont's database; every replica works them.
+type Actions struct {
+	// Workers: runs this process executes at once. Default 10.
+	Workers int `yaml:"workers"`
+	// RescueAfter: a run whose process stopped answering for this long
+	// (killed, cut off) is run again by another. Default 1m.
+	RescueAfter time.Duration `yaml:"rescueAfter"`
+	// MaxAttempts: a run that keeps failing fails for good after this
+	// many attempts. Default 5.
+	MaxAttempts int `yaml:"maxAttempts"`
+	// Example registers the example plugin's action (example.announce).
+	// Default false; the demo configuration turns it on.
+	Example bool `yaml:"example"`
 }
 
 // Kubernetes configures the clusters Pont watches for environments,
@@ -328,7 +346,8 @@ func Default() Config {
 			RequestTimeout: 10 * time.Second, ProbeInterval: 10 * time.Second,
 			ResyncInterval: 10 * time.Minute, BatchInterval: 200 * time.Millisecond,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Actions: Actions{Workers: 10, RescueAfter: time.Minute, MaxAttempts: 5},
+		Log:     Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -566,6 +585,15 @@ func (c *Config) Validate() error {
 	c.validateAuth(bad)
 	c.validateGraphQL(bad)
 	c.validateKubernetes(bad)
+	if c.Actions.Workers < 1 {
+		bad("actions.workers", "must be at least 1")
+	}
+	if c.Actions.RescueAfter < 5*time.Second {
+		bad("actions.rescueAfter", "must be at least 5s")
+	}
+	if c.Actions.MaxAttempts < 1 || c.Actions.MaxAttempts > 25 {
+		bad("actions.maxAttempts", "must be between 1 and 25")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

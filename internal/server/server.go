@@ -218,11 +218,14 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // timeout bounds the work of a handler through its context. A WebSocket
-// upgrade (GraphQL subscriptions) lives as long as the client stays, so its
-// connection drops the server's read and write deadlines instead.
+// upgrade (GraphQL subscriptions) and a Server-Sent Events stream (a run's
+// log) live as long as the client stays, so their connection drops the
+// server's read and write deadlines instead.
 func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if strings.EqualFold(c.Request().Header.Get("Upgrade"), "websocket") {
+		req := c.Request()
+		if strings.EqualFold(req.Header.Get("Upgrade"), "websocket") ||
+			(req.Method == http.MethodGet && strings.Contains(req.Header.Get("Accept"), "text/event-stream")) {
 			rc := http.NewResponseController(c.Response().Writer)
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})

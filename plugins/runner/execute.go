@@ -217,6 +217,7 @@ func (r *Runner) Follow(ctx context.Context, id string, after int) (<-chan Event
 		}()
 		poll := time.NewTicker(500 * time.Millisecond)
 		defer poll.Stop()
+		draining := false
 		for {
 			evs, err := r.events(ctx, id, after, 1000)
 			if err != nil {
@@ -232,8 +233,22 @@ func (r *Runner) Follow(ctx context.Context, id string, after int) (<-chan Event
 			}
 			if len(evs) == 0 {
 				row, err := r.o.Client.ActionRun.Get(sys(ctx), id)
-				if err != nil || finished(row.State) {
+				if err != nil {
 					return
+				}
+				if finished(row.State) {
+					// The state changes just before its event is
+					// written: one last read after a moment gets it.
+					if draining {
+						return
+					}
+					draining = true
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(200 * time.Millisecond):
+					}
+					continue
 				}
 			}
 			select {

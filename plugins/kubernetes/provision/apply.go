@@ -2,8 +2,11 @@ package provision
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -17,7 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
@@ -99,16 +101,18 @@ func Plan(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructur
 	newNamespaces := map[string]bool{}
 	for _, obj := range ordered(objs) {
 		od := ObjectDiff{Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+		// Mapped first in any case: a kind the cluster does not serve is
+		// an error even in a new namespace.
+		ri, err := c.resource(ctx, obj)
+		if err != nil {
+			return Diff{}, err
+		}
 		if od.Namespace != "" && newNamespaces[od.Namespace] {
 			od.Action = ActionCreate
 			od.Text = "# not checked by the API server: namespace " + od.Namespace + " does not exist yet\n" +
 				unifiedDiff("", toYAML(applied(obj)), "/dev/null", "planned")
 			d.Objects = append(d.Objects, od)
 			continue
-		}
-		ri, _, err := c.resource(ctx, obj)
-		if err != nil {
-			return Diff{}, err
 		}
 		live, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
 		switch {
@@ -123,14 +127,14 @@ func Plan(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructur
 		if err != nil {
 			return Diff{}, failed("plan", obj, err)
 		}
-		after := toYAML(comparable(planned))
+		after := toYAML(forDiff(planned))
 		if live == nil {
 			od.Action = ActionCreate
 			od.Text = unifiedDiff("", after, "/dev/null", "planned")
 			if obj.GetKind() == "Namespace" && obj.GroupVersionKind().Group == "" {
 				newNamespaces[obj.GetName()] = true
 			}
-		} else if before := toYAML(comparable(live)); before == after {
+		} else if before := toYAML(forDiff(live)); before == after {
 			od.Action = ActionUnchanged
 		} else {
 			od.Action = ActionUpdate
@@ -154,7 +158,7 @@ func PlanDelete(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unst
 	var d Diff
 	for _, obj := range slices.Backward(ordered(objs)) {
 		od := ObjectDiff{Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), Action: ActionUnchanged}
-		ri, _, err := c.resource(ctx, obj)
+		ri, err := c.resource(ctx, obj)
 		if meta.IsNoMatchError(err) {
 			d.Objects = append(d.Objects, od) // the kind is gone, so is the object
 			continue
@@ -175,7 +179,7 @@ func PlanDelete(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unst
 			return Diff{}, failed("plan deletion of", obj, err)
 		}
 		od.Action = ActionDelete
-		od.Text = unifiedDiff(toYAML(comparable(live)), "", "live", "/dev/null")
+		od.Text = unifiedDiff(toYAML(forDiff(live)), "", "live", "/dev/null")
 		d.Objects = append(d.Objects, od)
 	}
 	return d, nil
@@ -197,7 +201,7 @@ func Apply(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructu
 		return err
 	}
 	for _, obj := range ordered(objs) {
-		ri, _, err := c.resource(ctx, obj)
+		ri, err := c.resource(ctx, obj)
 		if err != nil {
 			return err
 		}
@@ -230,12 +234,12 @@ func WaitReady(ctx context.Context, cfg *rest.Config, obj *unstructured.Unstruct
 		if ri == nil {
 			// The kind may not be served yet (a CRD being installed):
 			// keep asking, like for any other transient error.
-			if ri, _, err = c.resource(ctx, obj); err != nil {
+			if ri, err = c.resource(ctx, obj); err != nil {
 				if !meta.IsNoMatchError(err) {
 					return err
 				}
 				ri = nil
-				c.mapper.Reset()
+				c.mapper = nil
 			}
 		}
 		if ri != nil {
@@ -323,7 +327,7 @@ func Delete(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstruct
 		return err
 	}
 	for _, obj := range slices.Backward(ordered(objs)) {
-		ri, _, err := c.resource(ctx, obj)
+		ri, err := c.resource(ctx, obj)
 		if meta.IsNoMatchError(err) {
 			continue
 		}
@@ -386,11 +390,24 @@ func deleteOptions(uid types.UID, dryRun bool) metav1.DeleteOptions {
 }
 
 // client is a dynamic client with a discovery-based RESTMapper, both as
-// the user of one config. One per call: discovery is then fresh (a CRD
-// installed a second ago maps), and costs one aggregated-discovery request.
+// the user of one config. One per call, so discovery is fresh: a CRD
+// installed a second ago maps. Discovery is one aggregated request; its
+// result is kept for the call and fetched again once when a kind does not
+// map.
+//
+// The mapper is built from restmapper.GetAPIGroupResources rather than
+// client-go's memory-cached discovery client: that one swallows the
+// server's error (a refused impersonation reads as "unknown"), and the
+// user must see the server's words.
 type client struct {
 	dyn    dynamic.Interface
-	mapper *restmapper.DeferredDiscoveryRESTMapper
+	disc   discovery.DiscoveryInterfaceWithContext
+	hc     *http.Client
+	host   string
+	mapper meta.RESTMapper // nil: not fetched yet, or to fetch again
+	// discoveryErr is a partial discovery failure (an aggregated API
+	// that did not answer), told when a kind does not map.
+	discoveryErr error
 }
 
 func newClient(cfg *rest.Config) (*client, error) {
@@ -409,35 +426,92 @@ func newClient(cfg *rest.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapperWithContext(memory.NewMemCacheClientWithContext(dc))
-	return &client{dyn: dyn, mapper: mapper}, nil
+	return &client{dyn: dyn, disc: dc, hc: hc, host: cfg.Host}, nil
+}
+
+// mapping maps a kind to its resource, fetching discovery when it has
+// not yet or when the kind is not in what was fetched.
+func (c *client) mapping(ctx context.Context, gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	fetched := false
+	for {
+		if c.mapper == nil {
+			groups, err := restmapper.GetAPIGroupResourcesWithContext(ctx, c.disc)
+			if groups == nil {
+				if err == nil {
+					err = errors.New("discovery returned nothing")
+				}
+				if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+					err = c.explain(ctx, err)
+				}
+				return nil, err
+			}
+			c.mapper, c.discoveryErr, fetched = restmapper.NewDiscoveryRESTMapper(groups), err, true
+		}
+		m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err == nil || !meta.IsNoMatchError(err) {
+			return m, err
+		}
+		if fetched {
+			if c.discoveryErr != nil {
+				return nil, fmt.Errorf("%w (discovery was incomplete: %v)", err, c.discoveryErr)
+			}
+			return nil, err
+		}
+		c.mapper = nil
+	}
+}
+
+// explain asks the server again for what it refused discovery with: the
+// discovery client cannot decode the server's Status in answer to its
+// content negotiation and says "unknown", but a refused impersonation
+// must reach the user (and the operator) in the server's words.
+func (c *client) explain(ctx context.Context, orig error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.host, "/")+"/api", nil)
+	if err != nil {
+		return orig
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return orig
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var status metav1.Status
+	if err != nil || json.Unmarshal(body, &status) != nil || status.Kind != "Status" || status.Message == "" {
+		return orig
+	}
+	return &apierrors.StatusError{ErrStatus: status}
 }
 
 // resource maps an object to its REST resource, checking that it has a
 // namespace exactly when its kind is namespaced.
-func (c *client) resource(ctx context.Context, obj *unstructured.Unstructured) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
+func (c *client) resource(ctx context.Context, obj *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
 	if obj == nil {
-		return nil, nil, errors.New("nil object")
+		return nil, errors.New("nil object")
 	}
 	gvk := obj.GroupVersionKind()
 	if gvk.Kind == "" || gvk.Version == "" || obj.GetName() == "" {
-		return nil, nil, fmt.Errorf("object %q: apiVersion, kind and name are required", describe(obj))
+		return nil, fmt.Errorf("object %q: apiVersion, kind and name are required", describe(obj))
 	}
-	m, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version)
+	m, err := c.mapping(ctx, gvk)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", describe(obj), err)
+		if apierrors.IsForbidden(err) {
+			return nil, denied(describe(obj), err)
+		}
+		return nil, fmt.Errorf("%s: %w", describe(obj), err)
 	}
 	ns := obj.GetNamespace()
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
 		if ns == "" {
-			return nil, nil, fmt.Errorf("%s: a namespaced kind without a namespace", describe(obj))
+			return nil, fmt.Errorf("%s: a namespaced kind without a namespace", describe(obj))
 		}
-		return c.dyn.Resource(m.Resource).Namespace(ns), m, nil
+		return c.dyn.Resource(m.Resource).Namespace(ns), nil
 	}
 	if ns != "" {
-		return nil, nil, fmt.Errorf("%s: %s is not namespaced", describe(obj), gvk.Kind)
+		return nil, fmt.Errorf("%s: %s is not namespaced", describe(obj), gvk.Kind)
 	}
-	return c.dyn.Resource(m.Resource), m, nil
+	return c.dyn.Resource(m.Resource), nil
 }
 
 // failed names the object in an error, keeping a Forbidden a
@@ -492,9 +566,9 @@ func applied(obj *unstructured.Unstructured) *unstructured.Unstructured {
 	return out
 }
 
-// comparable is the object as a plan shows it: what applied drops, which
+// forDiff is the object as a plan shows it: what applied drops, which
 // changes with every write without meaning a change.
-func comparable(obj *unstructured.Unstructured) *unstructured.Unstructured {
+func forDiff(obj *unstructured.Unstructured) *unstructured.Unstructured {
 	return applied(obj)
 }
 

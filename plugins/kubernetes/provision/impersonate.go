@@ -31,7 +31,10 @@ const reservedPrefix = "system:"
 //
 // Pont's identity needs only the verb impersonate on users and groups (see
 // the package documentation) besides its read-only role; it can restrict
-// them with resourceNames. It needs no write permission of its own.
+// them with resourceNames. It needs no write permission of its own. (The
+// tests use that classic verb; API servers with constrained impersonation
+// name the missing right differently in a refusal, e.g.
+// "impersonate-on:user-info:get", and DeniedError passes that on as is.)
 func ForUser(base *rest.Config, user string, groups []string) (*rest.Config, error) {
 	if base == nil {
 		return nil, errors.New("impersonate: no base config")

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pont-dev/pont/internal/jobs"
+	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/example"
+	"github.com/pont-dev/pont/plugins/runner"
+)
+
+// openActions opens the durable queue in Pont's database, registers the
+// plugins' actions and builds the runner. The queue starts with runActions.
+func (a *app) openActions(ctx context.Context) (*jobs.Queue, *runner.Runner, error) {
+	cfg := a.cfg.Actions
+	q, err := jobs.Open(ctx, jobs.Options{DB: a.db, Log: a.log.With("component", "jobs"), Workers: cfg.Workers, RescueAfter: cfg.RescueAfter})
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := plugins.NewRegistry()
+	if cfg.Example {
+		if err := example.Register(reg); err != nil {
+			return nil, nil, err
+		}
+	}
+	r := runner.New(runner.Options{
+		Registry: reg, Client: a.db.Ent, Queue: q, Store: a.store, Policy: a.policy, Audit: a.audit,
+		Log: a.log.With("component", "actions"), MaxAttempts: cfg.MaxAttempts,
+	})
+	a.log.Info("actions ready", "actions", len(reg.Specs("", "")), "workers", cfg.Workers)
+	return q, r, nil
+}
+
+// runActions works the queue and expires approval requests until ctx
+// ends, then lets running runs finish for the shutdown timeout.
+func (a *app) runActions(ctx context.Context, q *jobs.Queue, r *runner.Runner) error {
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	err := r.KeepExpiring(ctx, time.Minute)
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if serr := q.Stop(stop); serr != nil {
+		a.log.Warn("stopping the action queue", "err", serr)
+	}
+	return err
+}
+
+// runsMount serves a run's log as Server-Sent Events at
+// /api/runs/{id}/events (runner.ServeEvents).
+type runsMount struct{ r *runner.Runner }
+
+func (runsMount) Prefix() string { return "/api/runs" }
+
+func (m runsMount) Register(g *echo.Group) {
+	g.GET("/:id/events", func(c echo.Context) error {
+		m.r.ServeEvents(c.Response(), c.Request(), c.Param("id"))
+		return nil
+	})
+}
+
+func (runsMount) HandleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	if he, ok := err.(*echo.HTTPError); ok {
+		code = he.Code
+	}
+	_ = c.String(code, http.StatusText(code))
+}
