@@ -27,6 +27,11 @@ func (a *app) openActions(ctx context.Context) (*jobs.Queue, *runner.Runner, err
 			return nil, nil, err
 		}
 	}
+	if a.kube != nil {
+		if err := a.kube.RegisterActions(reg); err != nil {
+			return nil, nil, err
+		}
+	}
 	r := runner.New(runner.Options{
 		Registry: reg, Client: a.db.Ent, Queue: q, Store: a.store, Policy: a.policy, Audit: a.audit,
 		Log: a.log.With("component", "actions"), MaxAttempts: cfg.MaxAttempts,

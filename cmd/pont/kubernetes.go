@@ -14,6 +14,7 @@ func (a *app) startKubernetes(ctx context.Context) (plugins.Inventory, error) {
 	if len(a.cfg.Kubernetes.Clusters) == 0 {
 		return nil, nil
 	}
+
 	p, err := kubernetes.New(kubernetes.Options{
 		Config: a.cfg.Kubernetes, Store: a.store, Log: a.log.With("component", "kubernetes"),
 	})
@@ -23,6 +24,7 @@ func (a *app) startKubernetes(ctx context.Context) (plugins.Inventory, error) {
 	if err := p.Start(ctx); err != nil {
 		return nil, err
 	}
+	a.kube = p
 	a.log.Info("kubernetes plugin started", "clusters", len(a.cfg.Kubernetes.Clusters), "argocdNamespace", a.cfg.Kubernetes.ArgoCD.Namespace)
 	return p, nil
 }

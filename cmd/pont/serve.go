@@ -20,6 +20,7 @@ import (
 	"github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/server"
 	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/kubernetes"
 	"github.com/pont-dev/pont/plugins/runner"
 )
 
@@ -105,6 +106,9 @@ type app struct {
 	inventory plugins.Inventory
 	// actions runs self-service actions (serve only).
 	actions *runner.Runner
+	// kube is the Kubernetes plugin (nil without clusters); its actions
+	// are registered with the others.
+	kube *kubernetes.Plugin
 }
 
 // openApp opens and (optionally) migrates the database, then builds the

@@ -1,0 +1,223 @@
+package kubernetes_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	k8s "k8s.io/client-go/kubernetes"
+
+	"github.com/pont-dev/pont/internal/auth/principal"
+	"github.com/pont-dev/pont/internal/config"
+	"github.com/pont-dev/pont/internal/jobs"
+	"github.com/pont-dev/pont/internal/testutil/dbtest"
+	"github.com/pont-dev/pont/internal/testutil/graphtest"
+	"github.com/pont-dev/pont/internal/testutil/kubetest"
+	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/runner"
+)
+
+// TestActionsOnARealCluster runs the plugin's actions through the runner
+// on an API server enforcing RBAC. Pont watches as "pont" (the read role of
+// deploy/kubernetes plus impersonate) and acts as the requester: team-0-a
+// may provision, team-0-b owns the component in the catalog but the
+// cluster refuses them, and the run fails with the cluster's words.
+func TestActionsOnARealCluster(t *testing.T) {
+	c := kubetest.Start(t, kubetest.Options{RBAC: true, Users: map[string][]string{"pont": nil}})
+	c.InstallCRDs(t, "postgresql.cnpg.io_clusters.yaml")
+	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-read.yaml")
+	selfServiceRBAC(t, c)
+
+	env := graphtest.New(t, dbtest.SQLite(t), graphtest.Options{Teams: 1, ComponentsPerTeam: 1,
+		Policy: config.Policy{AdminGroups: []string{"group:default/admins"}}})
+	ca := t.TempDir() + "/ca.crt"
+	if err := os.WriteFile(ca, c.CAData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Clusters = []config.KubernetesCluster{{Name: "dev-eu", Server: c.URL, CAFile: ca, Token: "token-pont"}}
+	p := startPluginOn(t, cfg, env.Store)
+
+	q, err := jobs.Open(context.Background(), jobs.Options{DB: env.DB, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := plugins.NewRegistry()
+	if err := p.RegisterActions(reg); err != nil {
+		t.Fatal(err)
+	}
+	runs := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit})
+	qctx, stop := context.WithCancel(context.Background())
+	if err := q.Start(qctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = q.Stop(sctx)
+		stop()
+	})
+	as := func(user string, groups ...string) context.Context {
+		return principal.NewContext(context.Background(), env.Principal(user, groups...))
+	}
+	alice, bob := as("team-0-a", "team-0"), as("team-0-b", "team-0")
+	wait := func(id, state string) *runner.Run {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			run, err := runs.Get(alice, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.State == state {
+				return run
+			}
+			if time.Now().After(deadline) || (run.State == "failed" && state != "failed") {
+				t.Fatalf("run %s (%s) is %s, not %s: %s", id, run.Action, run.State, state, run.Error)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	const component = "component:default/svc-0-0"
+
+	specs, err := runs.Actions(alice, component)
+	if err != nil || len(specs) != 1 || specs[0].ID != "kubernetes.create-environment" {
+		t.Fatalf("actions on a component: %v %v", specs, err)
+	}
+	plan, err := runs.Plan(alice, "kubernetes.create-environment", component, json.RawMessage(`{"cluster":"dev-eu","environment":"dev","ttlHours":24}`))
+	if err != nil || len(plan.Changes) < 5 || plan.Changes[0].Action != "create" {
+		t.Fatalf("plan: %+v %v", plan, err)
+	}
+
+	run, err := runs.Submit(alice, "kubernetes.create-environment", component, json.RawMessage(`{"cluster":"dev-eu","environment":"dev","ttlHours":24}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(run.ID, "succeeded")
+	kc := k8s.NewForConfigOrDie(c.Config())
+	ns, err := kc.CoreV1().Namespaces().Get(context.Background(), "svc-0-0-dev", metav1.GetOptions{})
+	if err != nil || ns.Labels["pont.dev/environment"] != "dev" || ns.Labels["pont.dev/owner"] != "team-0" {
+		t.Fatalf("namespace: %+v %v", ns, err)
+	}
+	var envRef string
+	eventually(t, 20*time.Second, "the environment in the inventory and the catalog", func() bool {
+		envs := p.Environments(plugins.EnvironmentFilter{Cluster: "dev-eu"})
+		if len(envs) != 1 {
+			return false
+		}
+		envRef = envs[0].EntityRef
+		return entity(t, env.Store, envRef) != nil
+	})
+
+	// The cluster refuses bob, whom Pont lets ask.
+	run, err = runs.Submit(bob, "kubernetes.create-environment", component, json.RawMessage(`{"cluster":"dev-eu","environment":"qa"}`))
+	if err == nil {
+		t.Fatalf("bob's plan passed the cluster: %+v", run)
+	}
+	if !strings.Contains(err.Error(), `"team-0-b"`) || !strings.Contains(err.Error(), "cannot") {
+		t.Errorf("bob's refusal does not carry the cluster's message: %v", err)
+	}
+
+	// Production waits for someone else; the run then acts as alice.
+	run, err = runs.Submit(alice, "kubernetes.create-environment", component, json.RawMessage(`{"cluster":"dev-eu","environment":"production"}`))
+	if err != nil || run.State != "pending_approval" {
+		t.Fatalf("production: %+v %v", run, err)
+	}
+	if _, err := runs.Approve(bob, run.ID, "ok for prod"); err != nil {
+		t.Fatal(err)
+	}
+	wait(run.ID, "succeeded")
+
+	// A database in the dev environment, ready once the operator says so.
+	run, err = runs.Submit(alice, "kubernetes.create-database", envRef, json.RawMessage(`{"name":"orders","instances":2,"storage":"1Gi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(run.ID, "running")
+	dyn := dynamic.NewForConfigOrDie(c.Config())
+	eventually(t, 20*time.Second, "the CloudNativePG Cluster is applied", func() bool {
+		_, err := dyn.Resource(cnpgGVR).Namespace("svc-0-0-dev").Get(context.Background(), "orders", metav1.GetOptions{})
+		return err == nil
+	})
+	o, err := dyn.Resource(cnpgGVR).Namespace("svc-0-0-dev").Get(context.Background(), "orders", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setCNPGStatus(t, dyn, o, 2, 2, "Cluster in healthy state")
+	done := wait(run.ID, "succeeded")
+	if done.Result == nil || len(done.Result.Entities) != 1 {
+		t.Fatalf("database run: %+v", done)
+	}
+
+	// Deleting a database always waits for approval.
+	var dbRef string
+	eventually(t, 20*time.Second, "the database in the catalog", func() bool {
+		d := database(p, "dev-eu", "svc-0-0-dev", "orders")
+		if d == nil {
+			return false
+		}
+		dbRef = d.EntityRef
+		return entity(t, env.Store, dbRef) != nil
+	})
+	run, err = runs.Submit(alice, "kubernetes.delete-database", dbRef, json.RawMessage(`{}`))
+	if err != nil || run.State != "pending_approval" {
+		t.Fatalf("delete database: %+v %v", run, err)
+	}
+}
+
+// selfServiceRBAC: an "edit" role for the owners, a self-service role for
+// team-0-a only, and Pont's right to impersonate (besides its read role).
+func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
+	t.Helper()
+	kc := k8s.NewForConfigOrDie(c.Config())
+	all := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+	roles := []*rbacv1.ClusterRole{
+		{ObjectMeta: metav1.ObjectMeta{Name: "edit"}, Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"configmaps", "pods"}, Verbs: all}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "pont-self-service"}, Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"namespaces", "resourcequotas", "limitranges"}, Verbs: all},
+			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"}, Verbs: all},
+			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: all},
+			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"edit"}},
+			{APIGroups: []string{"postgresql.cnpg.io"}, Resources: []string{"clusters"}, Verbs: all}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "pont-impersonator"}, Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}}},
+	}
+	for _, r := range roles {
+		_, err := kc.RbacV1().ClusterRoles().Create(context.Background(), r, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			old, gerr := kc.RbacV1().ClusterRoles().Get(context.Background(), r.Name, metav1.GetOptions{})
+			if gerr == nil {
+				old.AggregationRule, old.Rules = nil, r.Rules
+				_, err = kc.RbacV1().ClusterRoles().Update(context.Background(), old, metav1.UpdateOptions{})
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, b := range map[string]struct {
+		role    string
+		subject rbacv1.Subject
+	}{
+		"team-0-a-self-service": {"pont-self-service", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "team-0-a"}},
+		"pont-impersonator":     {"pont-impersonator", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "pont"}},
+		"pont-read":             {"pont-read", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "pont"}},
+	} {
+		if _, err := kc.RbacV1().ClusterRoleBindings().Create(context.Background(), &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: b.role},
+			Subjects:   []rbacv1.Subject{b.subject},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
