@@ -110,8 +110,8 @@ type Target struct {
 
 // Actor is the person a run acts for.
 type Actor struct {
-	Subject string   // the sign-in subject
-	User    string   // catalog User ref, when known
+	Subject string // the sign-in subject
+	User    string // catalog User ref, when known
 	Name    string
 	Groups  []string // catalog group refs
 }

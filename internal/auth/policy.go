@@ -31,11 +31,11 @@ const (
 	ReadToken       Permission = "token.read"
 	CreateToken     Permission = "token.create"
 	RevokeToken     Permission = "token.revoke"
-	// Self-service actions (plugins.Runner).
-	RunAction     Permission = "action.run"
-	ReadRun       Permission = "action.run.read"
-	ApproveRun    Permission = "action.run.approve"
-	CancelRun     Permission = "action.run.cancel"
+	// Self-service actions (plugins/runner).
+	RunAction  Permission = "action.run"
+	ReadRun    Permission = "action.run.read"
+	ApproveRun Permission = "action.run.approve"
+	CancelRun  Permission = "action.run.cancel"
 )
 
 // mutating lists the permissions that change something: a read-only API
