@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pont-dev/pont/internal/testutil/freeport"
+	"github.com/pont-dev/pont/internal/testutil/logbuf"
 	"github.com/pont-dev/pont/internal/testutil/pgtest"
 )
 
@@ -27,24 +26,6 @@ func repoRoot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return abs
-}
-
-// syncBuffer collects a server's log while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServe runs `pont serve` in the test process with the given
@@ -66,7 +47,7 @@ func freeAddr(t testing.TB) string {
 
 // startServeLogged is startServe on a given address, also returning the
 // server's log (for tests that read what was logged).
-func startServeLogged(t *testing.T, addr, configYAML string) (string, *syncBuffer) {
+func startServeLogged(t *testing.T, addr, configYAML string) (string, *logbuf.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "pont.yaml")
@@ -74,7 +55,7 @@ func startServeLogged(t *testing.T, addr, configYAML string) (string, *syncBuffe
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- serve(ctx, []string{"--config", cfgPath, "--addr", addr, "--log-level", "debug"}, logs)

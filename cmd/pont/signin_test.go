@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/pont-dev/pont/internal/testutil/dextest"
+	"github.com/pont-dev/pont/internal/testutil/logbuf"
 )
 
 // signinCatalog: the people of dextest.DefaultUsers as catalog Users in
@@ -60,7 +61,7 @@ spec: {type: service, lifecycle: production, owner: team-a}
 type signedInServer struct {
 	base string
 	dex  *dextest.Dex
-	logs *syncBuffer
+	logs *logbuf.Buffer
 }
 
 func startSignedIn(t *testing.T) *signedInServer {

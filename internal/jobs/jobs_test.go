@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/testutil/dbtest"
+	"github.com/pont-dev/pont/internal/testutil/logbuf"
 	"github.com/pont-dev/pont/internal/testutil/pgtest"
 )
 
@@ -39,29 +39,11 @@ func forEachDB(t *testing.T, f func(t *testing.T, cfg database.Config, db *datab
 	}
 }
 
-// logBuffer keeps everything River and the queue log.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // open opens a queue on db, stopped at the end of the test; its log is
 // shown when the test fails.
-func open(t *testing.T, db *database.DB, o Options) (*Queue, *logBuffer) {
+func open(t *testing.T, db *database.DB, o Options) (*Queue, *logbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &logbuf.Buffer{}
 	o.DB = db
 	o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	q, err := Open(context.Background(), o)
@@ -454,7 +436,7 @@ func TestKill9Rescue(t *testing.T) {
 		})
 		id := enqueue(t, q, kindBlock, `{"step":"provision"}`, EnqueueOptions{UniqueKey: "kill9"})
 
-		var out logBuffer
+		var out logbuf.Buffer
 		child := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 		child.Env = append(os.Environ(), envHelper+"=1", envHelperDriver+"="+cfg.Driver, envHelperDSN+"="+cfg.DSN)
 		child.Stdout, child.Stderr = &out, &out
@@ -809,7 +791,7 @@ func TestOpenConcurrently(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var wg sync.WaitGroup
-			var logs logBuffer
+			var logs logbuf.Buffer
 			ready := make(chan struct{})
 			for range 4 {
 				db := dbtest.Open(t, cfg) // a pool each, as processes would have

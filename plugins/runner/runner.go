@@ -295,18 +295,15 @@ func (r *Runner) row(ctx context.Context, id string, perm auth.Permission) (*ent
 	if err != nil {
 		return nil, err
 	}
+	// A run the caller may not see is missing, whatever they asked.
 	res := r.resource(row)
-	if perm != auth.ReadRun && r.o.Policy.Authorize(principal.FromContext(ctx), auth.ReadRun, res) != nil {
+	if r.o.Policy.Authorize(principal.FromContext(ctx), auth.ReadRun, res) != nil {
 		return nil, catalog.ErrNotFound
 	}
-	if perm == auth.ReadRun {
-		if r.o.Policy.Authorize(principal.FromContext(ctx), perm, res) != nil {
-			return nil, catalog.ErrNotFound
+	if perm != auth.ReadRun {
+		if err := r.o.Policy.Enforce(ctx, r.o.Audit, perm, res); err != nil {
+			return nil, err
 		}
-		return row, nil
-	}
-	if err := r.o.Policy.Enforce(ctx, r.o.Audit, perm, res); err != nil {
-		return nil, err
 	}
 	return row, nil
 }
