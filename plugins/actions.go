@@ -156,9 +156,15 @@ type Change struct {
 // the run and streamed to its watchers; never write secrets to them.
 type RunReporter interface {
 	Log(format string, args ...any)
-	// Step names the step being done (a run resumed after a restart
-	// reports its steps again; that is fine).
+	// Step names the step being done.
 	Step(name string)
+	// Once does a step unless an earlier attempt of the run finished it:
+	// it reports the step, calls do, and on success records the step as
+	// done, so that a run resumed after a restart goes on after its last
+	// finished step instead of doing it again. A step whose side effect
+	// happened but whose record did not (the process died in between) is
+	// done again: do must still be idempotent. Names are unique per run.
+	Once(name string, do func() error) error
 }
 
 // RunResult is what a finished run produced.

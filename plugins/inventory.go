@@ -55,6 +55,10 @@ type Environment struct {
 	Quota      []QuotaItem
 	Labels     map[string]string
 	CreatedAt  time.Time
+	// CreatedBy is who asked Pont for it ("" when Pont did not create it).
+	CreatedBy string
+	// ExpiresAt is when Pont tears it down (its TTL), nil for never.
+	ExpiresAt *time.Time
 	// Stale is set while the cluster is unreachable: this is the last
 	// picture Pont had.
 	Stale     bool

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,9 +31,14 @@ func (a *app) openActions(ctx context.Context) (*jobs.Queue, *runner.Runner, err
 			return nil, nil, err
 		}
 	}
+	var expirers []plugins.Expirer
+	if a.kube != nil {
+		expirers = append(expirers, a.kube)
+	}
 	r := runner.New(runner.Options{
 		Registry: reg, Client: a.db.Ent, Queue: q, Store: a.store, Policy: a.policy, Audit: a.audit,
 		Log: a.log.With("component", "actions"), MaxAttempts: cfg.MaxAttempts,
+		Expirers: expirers, SweepInterval: cfg.SweepInterval, ExpiryWarning: cfg.ExpiryWarning,
 	})
 	a.log.Info("actions ready", "actions", len(reg.Specs("", "")), "workers", cfg.Workers)
 	return q, r, nil
@@ -46,7 +50,8 @@ func (a *app) runActions(ctx context.Context, q *jobs.Queue, r *runner.Runner) e
 	if err := q.Start(ctx); err != nil {
 		return err
 	}
-	err := r.KeepExpiring(ctx, time.Minute)
+	<-ctx.Done()
+	err := ctx.Err()
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if serr := q.Stop(stop); serr != nil {

@@ -73,6 +73,7 @@ const (
 	KindLog   Kind = "log"
 	KindStep  Kind = "step"
 	KindState Kind = "state"
+	KindDone  Kind = "done"
 )
 
 func (k Kind) String() string {
@@ -82,7 +83,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindLog, KindStep, KindState:
+	case KindLog, KindStep, KindState, KindDone:
 		return nil
 	default:
 		return fmt.Errorf("actionrunevent: invalid enum value for kind field: %q", k)

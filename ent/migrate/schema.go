@@ -116,7 +116,7 @@ var (
 		{Name: "run_id", Type: field.TypeString},
 		{Name: "seq", Type: field.TypeInt},
 		{Name: "time", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"log", "step", "state"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"log", "step", "state", "done"}},
 		{Name: "message", Type: field.TypeString, Size: 2147483647},
 	}
 	// ActionRunEventsTable holds the schema information for the "action_run_events" table.

@@ -76,7 +76,9 @@ func (ActionRunEvent) Fields() []ent.Field {
 		field.String("run_id").Immutable().NotEmpty(),
 		field.Int("seq").Immutable().Comment("order within the run, from 1"),
 		field.Time("time").Default(time.Now).Immutable(),
-		field.Enum("kind").Values("log", "step", "state").Immutable(),
+		// done records a finished step (RunReporter.Once), whose name is
+		// the message: a resumed run skips it.
+		field.Enum("kind").Values("log", "step", "state", "done").Immutable(),
 		field.Text("message").Immutable(),
 	}
 }

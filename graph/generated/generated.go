@@ -307,9 +307,11 @@ type ComplexityRoot struct {
 		Cluster    func(childComplexity int) int
 		Components func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
 		Databases  func(childComplexity int) int
 		Entity     func(childComplexity int) int
 		EntityRef  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
 		Labels     func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Namespace  func(childComplexity int) int
@@ -1977,6 +1979,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Environment.CreatedAt(childComplexity), true
+	case "Environment.createdBy":
+		if e.ComplexityRoot.Environment.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.CreatedBy(childComplexity), true
 	case "Environment.databases":
 		if e.ComplexityRoot.Environment.Databases == nil {
 			break
@@ -1995,6 +2003,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Environment.EntityRef(childComplexity), true
+	case "Environment.expiresAt":
+		if e.ComplexityRoot.Environment.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.ExpiresAt(childComplexity), true
 	case "Environment.labels":
 		if e.ComplexityRoot.Environment.Labels == nil {
 			break
@@ -5781,6 +5795,10 @@ type Environment {
   quota: [QuotaItem!]!
   labels: JSON!
   createdAt: Time!
+  "Who asked Pont for this environment (empty when Pont did not create it)."
+  createdBy: String
+  "When Pont deletes this environment (its TTL; null for never). Its users are warned before, and kubernetes.extend-environment moves it."
+  expiresAt: Time
   "Set while the cluster does not answer: this is the last picture Pont had."
   stale: Boolean!
   entityRef: String!
@@ -6457,6 +6475,10 @@ func (ec *executionContext) childFields_Environment(ctx context.Context, field g
 		return ec.fieldContext_Environment_labels(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Environment_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Environment_createdBy(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Environment_expiresAt(ctx, field)
 	case "stale":
 		return ec.fieldContext_Environment_stale(ctx, field)
 	case "entityRef":
@@ -13282,6 +13304,52 @@ func (ec *executionContext) _Environment_createdAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Environment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Environment_createdBy(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Environment_expiresAt(ctx context.Context, field graphql.CollectedField, obj *plugins.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Environment", field, false, false, "Time")
 }
 
@@ -27267,6 +27335,16 @@ func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionS
 		case "createdAt":
 			out.Values[i] = ec._Environment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Environment_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Environment_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stale":

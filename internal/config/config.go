@@ -52,6 +52,12 @@ type Actions struct {
 	// Example registers the example plugin's action (example.announce).
 	// Default false; the demo configuration turns it on.
 	Example bool `yaml:"example"`
+	// SweepInterval: how often expired approval requests and expired
+	// environments are acted on (on one replica at a time). Default 1m.
+	SweepInterval time.Duration `yaml:"sweepInterval"`
+	// ExpiryWarning: how long before an environment's TTL runs out its
+	// users are warned. Default 1h.
+	ExpiryWarning time.Duration `yaml:"expiryWarning"`
 }
 
 // Kubernetes configures the clusters Pont watches for environments,
@@ -346,7 +352,7 @@ func Default() Config {
 			RequestTimeout: 10 * time.Second, ProbeInterval: 10 * time.Second,
 			ResyncInterval: 10 * time.Minute, BatchInterval: 200 * time.Millisecond,
 		},
-		Actions: Actions{Workers: 10, RescueAfter: time.Minute, MaxAttempts: 5},
+		Actions: Actions{Workers: 10, RescueAfter: time.Minute, MaxAttempts: 5, SweepInterval: time.Minute, ExpiryWarning: time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
 	}
 }
@@ -593,6 +599,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Actions.MaxAttempts < 1 || c.Actions.MaxAttempts > 25 {
 		bad("actions.maxAttempts", "must be between 1 and 25")
+	}
+	if c.Actions.SweepInterval < time.Second {
+		bad("actions.sweepInterval", "must be at least 1s")
+	}
+	if c.Actions.ExpiryWarning < 0 {
+		bad("actions.expiryWarning", "must not be negative")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -210,6 +210,7 @@ type Queue struct {
 
 	mu       sync.Mutex // guards the fields below
 	kinds    map[string]bool
+	periodic []*river.PeriodicJob
 	work     riverClient // working client, from Start
 	started  bool
 	stopping bool
@@ -291,6 +292,35 @@ func (q *Queue) Register(kind string, work WorkFunc) {
 	q.kinds[kind] = true
 }
 
+// Every enqueues a job of a registered kind every interval (and once at
+// start), for work that must happen regularly but once across processes:
+// River's leader alone enqueues periodic jobs, and a job is unique per
+// kind and interval, so two processes that both believe they lead (for a
+// moment, after a failover) still enqueue one. Any process may work it.
+// Call it after Register and before Start, with an interval of at least a
+// second; it panics otherwise.
+func (q *Queue) Every(kind string, interval time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.started || q.stopping {
+		panic("jobs: Every after Start or Stop")
+	}
+	if !q.kinds[kind] {
+		panic(fmt.Sprintf("jobs: Every of kind %q, which is not registered", kind))
+	}
+	if interval < time.Second {
+		// River's uniqueness by period counts whole seconds.
+		panic("jobs: Every needs an interval of at least a second")
+	}
+	q.periodic = append(q.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args{kind: kind, Payload: json.RawMessage("null")}, &river.InsertOpts{
+				MaxAttempts: 1, // the next round is the retry
+				UniqueOpts:  river.UniqueOpts{ByPeriod: interval},
+			}
+		}, &river.PeriodicJobOpts{ID: kind, RunOnStart: true}))
+}
+
 // Start starts working jobs in the background, Workers at a time. The
 // queue works until Stop; ctx only bounds the start itself.
 func (q *Queue) Start(ctx context.Context) error {
@@ -318,6 +348,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		FetchOnlyKnownKinds: true,
 		FetchCooldown:       q.opts.fetchCooldown,
 		FetchPollInterval:   q.opts.fetchPollInterval,
+		PeriodicJobs:        q.periodic,
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)

@@ -858,3 +858,35 @@ func TestStop(t *testing.T) {
 		}
 	})
 }
+
+// Every: two queues on one PostgreSQL database (two "processes") both ask
+// for a periodic job; it runs about once per interval in all, not once per
+// queue, because only River's leader enqueues it and each is unique per
+// interval.
+func TestEveryOnceAcrossQueues(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	cfg := database.Config{Driver: "postgres", DSN: pgtest.DSN(t), MaxOpenConns: 4}
+	db, db2 := dbtest.Open(t, cfg), dbtest.Open(t, cfg)
+	var ticks atomic.Int32
+	tick := func(context.Context, Job) error { ticks.Add(1); return nil }
+	const interval = time.Second
+	q1, _ := open(t, db, Options{})
+	q2, _ := open(t, db2, Options{})
+	for _, q := range []*Queue{q1, q2} {
+		q.Register("test.tick", tick)
+		q.Every("test.tick", interval)
+		start(t, q)
+	}
+	eventually(t, 30*time.Second, "the first tick", func() bool { return ticks.Load() > 0 })
+	first := ticks.Load()
+	time.Sleep(6 * interval)
+	n := ticks.Load() - first
+	// Six intervals: about six ticks (one per interval at most, as each is
+	// unique per interval), far from the twelve of two queues each ticking.
+	if n < 3 || n > 8 {
+		t.Fatalf("%d ticks in 6 intervals, want about 6", n)
+	}
+	t.Logf("%d ticks in 6 intervals", n)
+}

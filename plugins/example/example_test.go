@@ -15,6 +15,10 @@ type lines []string
 
 func (l *lines) Log(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
 func (l *lines) Step(name string)               { *l = append(*l, "step "+name) }
+func (l *lines) Once(name string, do func() error) error {
+	l.Step(name)
+	return do()
+}
 
 func TestAnnounce(t *testing.T) {
 	reg := plugins.NewRegistry()

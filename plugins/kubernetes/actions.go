@@ -28,6 +28,8 @@ import (
 //     production needs approval.
 //   - kubernetes.delete-environment, on an environment; production needs
 //     approval.
+//   - kubernetes.extend-environment, on an environment: moves its TTL
+//     (expiry.go, where the teardown at expiry is too).
 //   - kubernetes.create-database, on an environment: an operator's custom
 //     resource (CloudNativePG by default, Zalando, MongoDB Community),
 //     waited for until the operator says it is ready.
@@ -37,7 +39,7 @@ import (
 // RegisterActions adds the plugin's actions to a registry.
 func (p *Plugin) RegisterActions(r *plugins.Registry) error {
 	return errors.Join(
-		r.Register(createEnvironment{p}), r.Register(deleteEnvironment{p}),
+		r.Register(createEnvironment{p}), r.Register(deleteEnvironment{p}), r.Register(extendEnvironment{p}),
 		r.Register(createDatabase{p}), r.Register(scaleDatabase{p}), r.Register(deleteDatabase{p}),
 	)
 }
@@ -102,12 +104,17 @@ func (p *Plugin) applyAs(ctx context.Context, cluster string, actor plugins.Acto
 	if err != nil {
 		return nil, err
 	}
-	out.Step("apply")
-	if err := provision.Apply(ctx, cfg, objs); err != nil {
-		return nil, clusterFailure(err)
-	}
-	for _, o := range objs {
-		out.Log("applied %s %s", o.GetKind(), o.GetName())
+	err = out.Once("apply", func() error {
+		if err := provision.Apply(ctx, cfg, objs); err != nil {
+			return clusterFailure(err)
+		}
+		for _, o := range objs {
+			out.Log("applied %s %s", o.GetKind(), o.GetName())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -184,7 +191,7 @@ func (a createEnvironment) objects(req plugins.ActionRequest) (string, []*unstru
 	objs, err := provision.EnvironmentObjects(provision.EnvironmentInput{
 		Namespace: ns, Environment: str(in, "environment"), Owner: groupName(req.Target.Owner),
 		Component: component, CPU: str(in, "cpu"), Memory: str(in, "memory"),
-		TTL: time.Duration(ttl) * time.Hour, CreatedBy: req.Actor.Name,
+		TTL: time.Duration(ttl) * time.Hour, CreatedBy: req.Actor.Name, Run: req.RunID,
 	}, tmpl)
 	return ns, objs, clusterFailure(err)
 }
@@ -258,11 +265,16 @@ func (a deleteEnvironment) Run(ctx context.Context, req plugins.ActionRequest, o
 	if err != nil {
 		return nil, err
 	}
-	out.Step("delete")
-	if err := provision.DeleteNamespace(ctx, cfg, ns); err != nil {
-		return nil, clusterFailure(err)
+	err = out.Once("delete", func() error {
+		if err := provision.DeleteNamespace(ctx, cfg, ns); err != nil {
+			return clusterFailure(err)
+		}
+		out.Log("namespace %s on %s is being deleted", ns, cluster)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	out.Log("namespace %s on %s is being deleted", ns, cluster)
 	return &plugins.RunResult{Summary: "deleted namespace " + ns + " on " + cluster}, nil
 }
 
@@ -438,10 +450,15 @@ func (a deleteDatabase) Run(ctx context.Context, req plugins.ActionRequest, out 
 	if err != nil {
 		return nil, err
 	}
-	out.Step("delete")
-	if err := provision.Delete(ctx, cfg, []*unstructured.Unstructured{obj}); err != nil {
-		return nil, clusterFailure(err)
+	err = out.Once("delete", func() error {
+		if err := provision.Delete(ctx, cfg, []*unstructured.Unstructured{obj}); err != nil {
+			return clusterFailure(err)
+		}
+		out.Log("%s %s is being deleted", obj.GetKind(), obj.GetName())
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	out.Log("%s %s is being deleted", obj.GetKind(), obj.GetName())
 	return &plugins.RunResult{Summary: "deleted " + obj.GetName()}, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/pont-dev/pont/internal/testutil/graphtest"
 	"github.com/pont-dev/pont/internal/testutil/kubetest"
 	"github.com/pont-dev/pont/plugins"
+	"github.com/pont-dev/pont/plugins/kubernetes"
 	"github.com/pont-dev/pont/plugins/runner"
 )
 
@@ -31,61 +32,10 @@ import (
 // may provision, team-0-b owns the component in the catalog but the
 // cluster refuses them, and the run fails with the cluster's words.
 func TestActionsOnARealCluster(t *testing.T) {
-	c := kubetest.Start(t, kubetest.Options{RBAC: true, Users: map[string][]string{"pont": nil}})
-	c.InstallCRDs(t, "postgresql.cnpg.io_clusters.yaml")
-	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-read.yaml")
-	selfServiceRBAC(t, c)
-
-	env := graphtest.New(t, dbtest.SQLite(t), graphtest.Options{Teams: 1, ComponentsPerTeam: 1,
-		Policy: config.Policy{AdminGroups: []string{"group:default/admins"}}})
-	ca := t.TempDir() + "/ca.crt"
-	if err := os.WriteFile(ca, c.CAData, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := testConfig(t)
-	cfg.Clusters = []config.KubernetesCluster{{Name: "dev-eu", Server: c.URL, CAFile: ca, Token: "token-pont"}}
-	p := startPluginOn(t, cfg, env.Store)
-
-	q, err := jobs.Open(context.Background(), jobs.Options{DB: env.DB, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := plugins.NewRegistry()
-	if err := p.RegisterActions(reg); err != nil {
-		t.Fatal(err)
-	}
-	runs := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit})
-	qctx, stop := context.WithCancel(context.Background())
-	if err := q.Start(qctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = q.Stop(sctx)
-		stop()
-	})
-	as := func(user string, groups ...string) context.Context {
-		return principal.NewContext(context.Background(), env.Principal(user, groups...))
-	}
-	alice, bob := as("team-0-a", "team-0"), as("team-0-b", "team-0")
-	wait := func(id, state string) *runner.Run {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			run, err := runs.Get(alice, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if run.State == state {
-				return run
-			}
-			if time.Now().After(deadline) || (run.State == "failed" && state != "failed") {
-				t.Fatalf("run %s (%s) is %s, not %s: %s", id, run.Action, run.State, state, run.Error)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	ss := newSelfService(t, config.Policy{AdminGroups: []string{"group:default/admins"}})
+	c, env, p, runs := ss.c, ss.env, ss.p, ss.runs
+	alice, bob := ss.as("team-0-a", "team-0"), ss.as("team-0-b", "team-0")
+	wait := func(id, state string) *runner.Run { return ss.wait(id, state) }
 	const component = "component:default/svc-0-0"
 
 	specs, err := runs.Actions(alice, component)
@@ -183,7 +133,7 @@ func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
 		{ObjectMeta: metav1.ObjectMeta{Name: "edit"}, Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"configmaps", "pods"}, Verbs: all}}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "pont-self-service"}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{""}, Resources: []string{"namespaces", "resourcequotas", "limitranges"}, Verbs: all},
+			{APIGroups: []string{""}, Resources: []string{"namespaces", "resourcequotas", "limitranges", "events"}, Verbs: all},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"}, Verbs: all},
 			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: all},
 			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"edit"}},
@@ -219,5 +169,79 @@ func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
 		}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// selfService is a real RBAC API server with the CloudNativePG CRD, the
+// plugin watching it as "pont", and the runner with a started queue: the
+// ground of the tests of the plugin's actions.
+type selfService struct {
+	t    *testing.T
+	c    *kubetest.Cluster
+	env  *graphtest.Env
+	p    *kubernetes.Plugin
+	runs *runner.Runner
+}
+
+func newSelfService(t *testing.T, policy config.Policy) *selfService {
+	c := kubetest.Start(t, kubetest.Options{RBAC: true, Users: map[string][]string{"pont": nil}})
+	c.InstallCRDs(t, "postgresql.cnpg.io_clusters.yaml")
+	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-read.yaml")
+	selfServiceRBAC(t, c)
+
+	env := graphtest.New(t, dbtest.SQLite(t), graphtest.Options{Teams: 1, ComponentsPerTeam: 1, Policy: policy})
+	ca := t.TempDir() + "/ca.crt"
+	if err := os.WriteFile(ca, c.CAData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Clusters = []config.KubernetesCluster{{Name: "dev-eu", Server: c.URL, CAFile: ca, Token: "token-pont"}}
+	p := startPluginOn(t, cfg, env.Store)
+
+	q, err := jobs.Open(context.Background(), jobs.Options{DB: env.DB, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := plugins.NewRegistry()
+	if err := p.RegisterActions(reg); err != nil {
+		t.Fatal(err)
+	}
+	runs := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Expirers: []plugins.Expirer{p}, SweepInterval: time.Hour})
+	qctx, stop := context.WithCancel(context.Background())
+	if err := q.Start(qctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = q.Stop(sctx)
+		stop()
+	})
+	return &selfService{t: t, c: c, env: env, p: p, runs: runs}
+}
+
+// as is the context of a signed-in catalog user.
+func (ss *selfService) as(user string, groups ...string) context.Context {
+	return principal.NewContext(context.Background(), ss.env.Principal(user, groups...))
+}
+
+// wait waits until a run is in state, failing the test when it fails.
+func (ss *selfService) wait(id, state string) *runner.Run {
+	t := ss.t
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		run, err := ss.runs.Get(principal.SystemContext(context.Background()), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.State == state {
+			return run
+		}
+		if time.Now().After(deadline) || (run.State == "failed" && state != "failed") {
+			t.Fatalf("run %s (%s) is %s, not %s: %s", id, run.Action, run.State, state, run.Error)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

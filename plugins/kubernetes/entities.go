@@ -89,6 +89,9 @@ func (p *Plugin) environmentEntity(env *plugins.Environment, clusterRef string) 
 	spec["namespace"] = env.Namespace
 	spec["environment"] = env.Name
 	spec["phase"] = env.Phase
+	if env.ExpiresAt != nil {
+		spec["expiresAt"] = env.ExpiresAt.UTC().Format(time.RFC3339)
+	}
 	if len(env.Quota) > 0 {
 		q := make([]any, len(env.Quota))
 		for i, item := range env.Quota {

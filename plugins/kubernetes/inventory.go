@@ -16,6 +16,7 @@ import (
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/plugins"
 	"github.com/pont-dev/pont/plugins/kubernetes/operators"
+	"github.com/pont-dev/pont/plugins/kubernetes/provision"
 )
 
 // inventory is the live picture: what the informers hold, joined
@@ -261,6 +262,8 @@ func (inv *inventory) deriveEnv(cluster string, cs *clusterState, ns string) []p
 			Phase:     "Active",
 			Labels:    m.Labels,
 			CreatedAt: m.CreationTimestamp.Time,
+			CreatedBy: m.Annotations[provision.AnnotationCreatedBy],
+			ExpiresAt: expiresAt(m.Annotations),
 			Stale:     !cs.info.Reachable,
 			EntityRef: p.environmentRef(cluster, ns).String(),
 		}

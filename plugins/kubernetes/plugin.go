@@ -24,6 +24,7 @@ import (
 	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/plugins"
 	"github.com/pont-dev/pont/plugins/kubernetes/operators"
+	"github.com/pont-dev/pont/plugins/kubernetes/provision"
 )
 
 // Annotations Pont reads on custom resources, and writes on the entities
@@ -112,7 +113,7 @@ func New(opts Options) (*Plugin, error) {
 	p := &Plugin{
 		cfg: cfg, store: opts.Store, log: opts.Log, kinds: opts.Kinds,
 		namespaceLabels:      []string{l.Environment, l.Owner, l.System, l.Component},
-		namespaceAnnotations: []string{l.Owner, l.System},
+		namespaceAnnotations: []string{l.Owner, l.System, provision.AnnotationExpiresAt, provision.AnnotationExpirySetBy, provision.AnnotationCreatedBy},
 		objectLabels:         []string{l.Owner, l.Component},
 		objectAnnotations:    []string{l.Owner, AnnotationDependencyOf},
 		watches:              map[string]*clusterWatch{},

@@ -59,7 +59,7 @@ func (r *Runner) work(ctx context.Context, job jobs.Job) error {
 	if n, err := upd.Save(sys(ctx)); err != nil || n == 0 {
 		return err
 	}
-	r.event(ctx, id, actionrunevent.KindState, fmt.Sprintf("running (attempt %d of %d)", job.Attempt, job.MaxAttempts))
+	r.event(ctx, id, actionrunevent.KindState, fmt.Sprintf("running (attempt %d of %d) on %s", job.Attempt, job.MaxAttempts, r.o.Replica))
 
 	result, runErr := action.Run(ctx, req, &reporter{r: r, ctx: ctx, run: id})
 	if runErr == nil {
@@ -131,6 +131,25 @@ func (rp *reporter) Log(format string, args ...any) {
 }
 
 func (rp *reporter) Step(name string) { rp.r.event(rp.ctx, rp.run, actionrunevent.KindStep, name) }
+
+func (rp *reporter) Once(name string, do func() error) error {
+	done, err := rp.r.o.Client.ActionRunEvent.Query().
+		Where(actionrunevent.RunID(rp.run), actionrunevent.KindEQ(actionrunevent.KindDone), actionrunevent.Message(name)).
+		Exist(sys(rp.ctx))
+	if err != nil {
+		return fmt.Errorf("step %s: read the run's log: %w", name, err)
+	}
+	if done {
+		rp.Log("%s: done by an earlier attempt", name)
+		return nil
+	}
+	rp.Step(name)
+	if err := do(); err != nil {
+		return err
+	}
+	rp.r.event(rp.ctx, rp.run, actionrunevent.KindDone, name)
+	return nil
+}
 
 // maxEventBytes caps one log line.
 const maxEventBytes = 8 << 10

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,18 @@ type Options struct {
 	Log      *slog.Logger
 	// MaxAttempts of a run before it fails (default 5).
 	MaxAttempts int
+	// Expirers are the plugins whose provisioned things expire; the
+	// sweep warns about and tears down their items (expiry.go).
+	Expirers []plugins.Expirer
+	// SweepInterval is how often the sweep runs (default 1 minute): it
+	// expires approval requests and acts on expiries.
+	SweepInterval time.Duration
+	// ExpiryWarning is how long before an item's expiry its users are
+	// warned (default 1 hour).
+	ExpiryWarning time.Duration
+	// Replica names this process in run logs ("running … on host:pid");
+	// default the host name and process id.
+	Replica string
 }
 
 // Runner submits, approves, cancels and executes runs.
@@ -82,8 +95,20 @@ func New(o Options) *Runner {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = defaultMaxAttempts
 	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = defaultSweepInterval
+	}
+	if o.ExpiryWarning <= 0 {
+		o.ExpiryWarning = defaultExpiryWarning
+	}
+	if o.Replica == "" {
+		host, _ := os.Hostname()
+		o.Replica = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
 	r := &Runner{o: o, watchers: map[string]map[chan struct{}]struct{}{}}
 	o.Queue.Register(JobKind, r.work)
+	o.Queue.Register(SweepKind, r.sweep)
+	o.Queue.Every(SweepKind, o.SweepInterval)
 	return r
 }
 
@@ -449,22 +474,6 @@ func (r *Runner) ExpireApprovals(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// KeepExpiring runs ExpireApprovals every interval until ctx ends.
-func (r *Runner) KeepExpiring(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := r.ExpireApprovals(ctx); err != nil && ctx.Err() == nil {
-			r.o.Log.Warn("expire approval requests", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
 }
 
 // Filter selects runs; empty fields match all.

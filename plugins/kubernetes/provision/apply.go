@@ -93,6 +93,11 @@ func (d Diff) String() string {
 // server has not checked it. A Forbidden is a *DeniedError; a kind the
 // cluster does not serve is an error naming the object.
 func Plan(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructured) (Diff, error) {
+	return PlanAs(ctx, cfg, objs, FieldManager)
+}
+
+// PlanAs is Plan for an apply under another field manager (ApplyAs).
+func PlanAs(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructured, manager string) (Diff, error) {
 	c, err := newClient(cfg)
 	if err != nil {
 		return Diff{}, err
@@ -122,7 +127,7 @@ func Plan(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructur
 			return Diff{}, failed("plan", obj, err)
 		}
 		planned, err := ri.Apply(ctx, obj.GetName(), applied(obj), metav1.ApplyOptions{
-			DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager, Force: true,
+			DryRun: []string{metav1.DryRunAll}, FieldManager: manager, Force: true,
 		})
 		if err != nil {
 			return Diff{}, failed("plan", obj, err)
@@ -196,6 +201,14 @@ func PlanDelete(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unst
 // retried, and never as anyone else. Server-maintained fields (status,
 // managedFields, resourceVersion, uid …) of the objects are ignored.
 func Apply(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructured) error {
+	return ApplyAs(ctx, cfg, objs, FieldManager)
+}
+
+// ApplyAs is Apply under another field manager: for a few fields that
+// another step owns apart from the object it belongs to (a TTL extended
+// after the environment was created), so that applying those fields alone
+// does not remove the rest of what "pont" set.
+func ApplyAs(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructured, manager string) error {
 	c, err := newClient(cfg)
 	if err != nil {
 		return err
@@ -205,7 +218,7 @@ func Apply(ctx context.Context, cfg *rest.Config, objs []*unstructured.Unstructu
 		if err != nil {
 			return err
 		}
-		_, err = ri.Apply(ctx, obj.GetName(), applied(obj), metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		_, err = ri.Apply(ctx, obj.GetName(), applied(obj), metav1.ApplyOptions{FieldManager: manager, Force: true})
 		if err != nil {
 			return failed("apply", obj, err)
 		}

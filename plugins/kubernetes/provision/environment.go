@@ -19,6 +19,10 @@ const (
 	// AnnotationExpiresAt (RFC 3339, UTC) on a namespace says when the
 	// environment may be deleted; set when EnvironmentInput.TTL > 0.
 	AnnotationExpiresAt = "pont.dev/expires-at"
+	// AnnotationExpirySetBy names the Pont run that set
+	// AnnotationExpiresAt (created the environment, or extended its TTL):
+	// the teardown at expiry acts as that run's requester.
+	AnnotationExpirySetBy = "pont.dev/expiry-set-by"
 	// AnnotationCreatedBy names the user who asked for the environment.
 	AnnotationCreatedBy = "pont.dev/created-by"
 	// AnnotationManagedBy = ManagedByPont marks every object Pont
@@ -63,6 +67,9 @@ type EnvironmentInput struct {
 	// CreatedBy is the requesting user, recorded in AnnotationCreatedBy;
 	// empty records "pont".
 	CreatedBy string
+	// Run is the id of the Pont run applying this, recorded in
+	// AnnotationExpirySetBy when TTL > 0.
+	Run string
 }
 
 // EnvironmentTemplate is the platform team's part of an environment: what
@@ -258,6 +265,9 @@ func EnvironmentObjects(in EnvironmentInput, tmpl EnvironmentTemplate) ([]*unstr
 	nsAnnotations := map[string]string{AnnotationManagedBy: ManagedByPont, AnnotationCreatedBy: createdBy}
 	if in.TTL > 0 {
 		nsAnnotations[AnnotationExpiresAt] = time.Now().Add(in.TTL).UTC().Truncate(time.Second).Format(time.RFC3339)
+		if in.Run != "" {
+			nsAnnotations[AnnotationExpirySetBy] = in.Run
+		}
 	}
 	namespace := object("v1", "Namespace", "", ns, nil)
 	namespace.SetLabels(nsLabels)
@@ -422,4 +432,19 @@ func toAny(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// ExpiryFieldManager owns a TTL extended after creation (ApplyAs), apart
+// from the rest of the namespace that FieldManager owns.
+const ExpiryFieldManager = "pont-expiry"
+
+// ExpiryObject is what extending an environment's TTL applies: the
+// namespace's expiry and the run that set it, nothing else.
+func ExpiryObject(namespace string, expiresAt time.Time, run string) *unstructured.Unstructured {
+	ns := object("v1", "Namespace", "", namespace, nil)
+	ns.SetAnnotations(map[string]string{
+		AnnotationExpiresAt:   expiresAt.UTC().Truncate(time.Second).Format(time.RFC3339),
+		AnnotationExpirySetBy: run,
+	})
+	return ns
 }
