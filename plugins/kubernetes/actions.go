@@ -325,7 +325,24 @@ func (a createDatabase) Plan(ctx context.Context, req plugins.ActionRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	return a.p.planAs(ctx, cluster, req.Actor, fmt.Sprintf("%s %s in %s on %s", obj.GetKind(), obj.GetName(), obj.GetNamespace(), cluster), false, obj)
+	plan, err := a.p.planAs(ctx, cluster, req.Actor, fmt.Sprintf("%s %s in %s on %s", obj.GetKind(), obj.GetName(), obj.GetNamespace(), cluster), false, obj)
+	if err != nil {
+		return nil, err
+	}
+	if secret := passwordSecret(req, obj); secret != "" {
+		plan.Changes = append([]plugins.Change{{Action: "create", Kind: "Secret", Name: obj.GetNamespace() + "/" + secret,
+			Diff: "# a generated password under the key \"password\", unless the Secret exists; Pont never shows or keeps it"}}, plan.Changes...)
+	}
+	return plan, nil
+}
+
+// passwordSecret names the Secret of a generated password the operator
+// needs before it can finish ("" for operators that make their own).
+func passwordSecret(req plugins.ActionRequest, obj *unstructured.Unstructured) string {
+	if str(req.Input, "operator") == provision.OperatorMongoDBCommunity {
+		return provision.MongoDBPasswordSecretName(obj.GetName())
+	}
+	return ""
 }
 
 // readyWait bounds one attempt's wait for the operator; a database not
@@ -336,6 +353,27 @@ func (a createDatabase) Run(ctx context.Context, req plugins.ActionRequest, out 
 	cluster, obj, err := a.object(req)
 	if err != nil {
 		return nil, err
+	}
+	if secret := passwordSecret(req, obj); secret != "" {
+		cfg, err := a.p.userConfig(cluster, req.Actor)
+		if err != nil {
+			return nil, err
+		}
+		err = out.Once("password", func() error {
+			created, err := provision.EnsurePasswordSecret(ctx, cfg, obj.GetNamespace(), secret)
+			if err != nil {
+				return clusterFailure(err)
+			}
+			if created {
+				out.Log("created Secret %s with a generated password", secret)
+			} else {
+				out.Log("Secret %s exists: its password is kept", secret)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	cfg, err := a.p.applyAs(ctx, cluster, req.Actor, out, obj)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,6 +78,45 @@ func TestProvisioning(t *testing.T) {
 	t.Run("Databases", e.testDatabases)
 	t.Run("WaitReady", e.testWaitReady)
 	t.Run("Delete", e.testDelete)
+	t.Run("PasswordSecret", e.testPasswordSecret)
+}
+
+// testPasswordSecret: the generated password of a MongoDB database is
+// made once, as the user, and kept on a second call; a user without the
+// right to create Secrets gets the cluster's refusal.
+func (e *env) testPasswordSecret(t *testing.T) {
+	kc := kubernetes.NewForConfigOrDie(e.admin)
+	if _, err := kc.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "pw-test"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kc.RbacV1().RoleBindings("pw-test").Create(t.Context(), &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "team-a-edit"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "edit"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "team-a"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	name := provision.MongoDBPasswordSecretName("users")
+	created, err := provision.EnsurePasswordSecret(t.Context(), e.alice, "pw-test", name)
+	if err != nil || !created {
+		t.Fatalf("first: %v %v", created, err)
+	}
+	first, err := kc.CoreV1().Secrets("pw-test").Get(t.Context(), name, metav1.GetOptions{})
+	if err != nil || len(first.Data["password"]) < 20 {
+		t.Fatalf("secret: %v, %d bytes of password", err, len(first.Data["password"]))
+	}
+	created, err = provision.EnsurePasswordSecret(t.Context(), e.alice, "pw-test", name)
+	if err != nil || created {
+		t.Fatalf("second: %v %v", created, err)
+	}
+	again, _ := kc.CoreV1().Secrets("pw-test").Get(t.Context(), name, metav1.GetOptions{})
+	if string(again.Data["password"]) != string(first.Data["password"]) {
+		t.Error("the second call changed the password")
+	}
+	var denied *provision.DeniedError
+	if _, err := provision.EnsurePasswordSecret(t.Context(), e.bob, "pw-test", "other"); !errors.As(err, &denied) || !strings.Contains(denied.Message, `"bob"`) {
+		t.Errorf("bob: %v", err)
+	}
 }
 
 // setupRBAC creates what a platform team would: stand-ins for the
