@@ -6,19 +6,43 @@ BIN       := bin/pont
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10m
+NPM       ?= npm
+# What the web build reads (web/src/gql is its own output: left out).
+WEB_SRC   := $(shell find web/src web/public web/scripts -type f -not -path 'web/src/gql/*' 2>/dev/null) \
+             web/index.html web/vite.config.ts web/tsconfig.json $(wildcard graph/*.graphqls)
 
-.PHONY: run build test test-deps check-generated vet unit generate fuzz bench clean
+.PHONY: run build test test-deps check-generated vet unit generate fuzz bench clean web web-test web-lockfile
 
 ## run: build Pont and serve the demo catalog on http://127.0.0.1:7007
 run: build
 	$(BIN) serve --config deploy/pont.demo.yaml
 
-## build: the pont binary in bin/
-build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pont
+## build: the pont binary in bin/, with the web UI embedded
+build: web
+	CGO_ENABLED=0 $(GO) build -tags embedui -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pont
+
+## web: the portal UI (web/dist): npm ci when the lockfile changed, then
+## codegen from graph/*.graphqls, the typecheck and the Vite build
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && $(NPM) run build
+
+## web-test: the UI's codegen check, typecheck and Vitest tests
+web-test: web-lockfile web/node_modules/.package-lock.json
+	cd web && $(NPM) test
+
+## web-lockfile: the npm lockfile pins versions and hashes, never a
+## download address (web/.npmrc: omit-lockfile-registry-resolved)
+web-lockfile:
+	@! grep -nE '"resolved"|registry\.(npmjs|yarnpkg)|npmmirror|://[^"]*/-/' web/package-lock.json || { echo "web/package-lock.json records download addresses: regenerate it with web/.npmrc in place"; exit 1; }
 
 ## test: install and start what the tests need, then run every test
-test: test-deps check-generated vet
+test: test-deps check-generated vet web-test
 	PONT_REQUIRE_DOCKER=1 PONT_REQUIRE_KUBE=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-deps: Docker engine, the local PostgreSQL image, Node for the client
@@ -40,7 +64,7 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^ent/'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '^ent/'); echo "gofmt needed"; exit 1; }
 
-## unit: the fast tests only (no Docker, no npm)
+## unit: the fast tests only (no Docker, no npm; the UI is the stand-in page)
 unit:
 	$(GO) test -short ./...
 
@@ -51,9 +75,10 @@ generate:
 fuzz:
 	$(GO) test ./catalog -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -parallel 1
 
-## bench: the catalog benchmark of docs/benchmarks.md (SQLite and PostgreSQL)
+## bench: the benchmarks of docs/benchmarks.md: catalog (SQLite and PostgreSQL),
+## Kubernetes, actions; BENCH_ONLY=catalog, kubernetes or actions runs one
 bench: build test-deps
 	deploy/bench/run.sh
 
 clean:
-	rm -rf bin .pont
+	rm -rf bin .pont web/dist web/src/gql

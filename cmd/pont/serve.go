@@ -22,6 +22,7 @@ import (
 	"github.com/pont-dev/pont/plugins"
 	"github.com/pont-dev/pont/plugins/kubernetes"
 	"github.com/pont-dev/pont/plugins/runner"
+	"github.com/pont-dev/pont/web"
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -54,6 +55,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("server.allowNonLoopback is set without sign-in: Pont still answers loopback callers only; set auth.oidc.issuer to serve others")
 	}
 
+	ui, err := web.New(web.Options{ExternalURL: cfg.ExternalURL()})
+	if err != nil {
+		return err
+	}
+	if !web.Embedded {
+		log.Info("this binary has no web UI (built without -tags embedui): / serves a page saying so; make build embeds it")
+	}
+
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("server.addr: %w", err)
@@ -74,7 +83,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ShutdownTimeout: cfg.Server.ShutdownTimeout,
 		Ready:           func(ctx context.Context) error { return app.db.SQL.PingContext(ctx) },
 		Authenticate:    authn.Middleware(),
-	}, log, app.catalogMount(), app.graphMount(authn), runsMount{runs}, authn)
+	}, log, app.catalogMount(), app.graphMount(authn), runsMount{runs}, authn, ui)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.runner.Run(gctx) })

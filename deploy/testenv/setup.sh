@@ -251,10 +251,13 @@ build_image() {
   done
 }
 
-# Node and npm run the published @backstage/catalog-client against Pont.
+# Node and npm run the published @backstage/catalog-client against Pont,
+# and build and test the web UI (web/, which needs Node 20.19 or later).
 ensure_node() {
   if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     log "node: $(node --version), npm $(npm --version)"
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+      log "node: WARNING: $(node --version) is older than 20.19, which the web UI build (Vite) needs"
     return
   fi
   log "node: installing Debian's nodejs and npm"
