@@ -10,7 +10,6 @@ import (
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	k8s "k8s.io/client-go/kubernetes"
@@ -123,36 +122,22 @@ func TestActionsOnARealCluster(t *testing.T) {
 	}
 }
 
-// selfServiceRBAC: an "edit" role for the owners, a self-service role for
-// team-0-a only, and Pont's right to impersonate (besides its read role).
+// selfServiceRBAC: the roles of deploy/kubernetes/rbac-actions.yaml (Pont
+// may impersonate, nothing more; the example self-service role, for
+// team-0-a only), and a stand-in for the aggregated "edit" role the
+// environments grant their owners (empty without kube-controller-manager).
 func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
 	t.Helper()
+	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-actions.yaml")
 	kc := k8s.NewForConfigOrDie(c.Config())
-	all := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
-	roles := []*rbacv1.ClusterRole{
-		{ObjectMeta: metav1.ObjectMeta{Name: "edit"}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{""}, Resources: []string{"configmaps", "pods"}, Verbs: all}}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "pont-self-service"}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{""}, Resources: []string{"namespaces", "resourcequotas", "limitranges", "events"}, Verbs: all},
-			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"}, Verbs: all},
-			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: all},
-			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"edit"}},
-			{APIGroups: []string{"postgresql.cnpg.io"}, Resources: []string{"clusters"}, Verbs: all}}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "pont-impersonator"}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}}},
+	edit, err := kc.RbacV1().ClusterRoles().Get(context.Background(), "edit", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, r := range roles {
-		_, err := kc.RbacV1().ClusterRoles().Create(context.Background(), r, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			old, gerr := kc.RbacV1().ClusterRoles().Get(context.Background(), r.Name, metav1.GetOptions{})
-			if gerr == nil {
-				old.AggregationRule, old.Rules = nil, r.Rules
-				_, err = kc.RbacV1().ClusterRoles().Update(context.Background(), old, metav1.UpdateOptions{})
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	edit.AggregationRule, edit.Rules = nil, []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps", "pods"},
+		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}}}
+	if _, err := kc.RbacV1().ClusterRoles().Update(context.Background(), edit, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	for name, b := range map[string]struct {
 		role    string
