@@ -64,7 +64,11 @@ type signedInServer struct {
 	logs *logbuf.Buffer
 }
 
-func startSignedIn(t *testing.T) *signedInServer {
+func startSignedIn(t *testing.T) *signedInServer { return startSignedInWith(t, "") }
+
+// startSignedInWith is startSignedIn with more configuration (YAML keys
+// other than database, catalog and auth).
+func startSignedInWith(t *testing.T, extraConfig string) *signedInServer {
 	t.Helper()
 	addr := freeAddr(t)
 	base := "http://" + addr
@@ -82,7 +86,7 @@ auth:
   externalURL: %s
   oidc: {issuer: %s, clientID: %s, clientSecret: %s}
   policy: {adminGroups: [group:default/platform-admins]}
-`, filepath.Join(dir, "pont.db"), filepath.Join(dir, "catalog.yaml"), base, dex.Issuer, dex.ClientID, dex.ClientSecret)
+%s`, filepath.Join(dir, "pont.db"), filepath.Join(dir, "catalog.yaml"), base, dex.Issuer, dex.ClientID, dex.ClientSecret, extraConfig)
 	base, logs := startServeLogged(t, addr, cfg)
 	s := &signedInServer{base: base, dex: dex, logs: logs}
 	// The configured location is read in the background.

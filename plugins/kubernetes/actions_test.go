@@ -128,7 +128,7 @@ func TestActionsOnARealCluster(t *testing.T) {
 // environments grant their owners (empty without kube-controller-manager).
 func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
 	t.Helper()
-	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-actions.yaml")
+	c.ApplyClusterRoles(t, "../../deploy/kubernetes/rbac-actions.yaml")
 	kc := k8s.NewForConfigOrDie(c.Config())
 	edit, err := kc.RbacV1().ClusterRoles().Get(context.Background(), "edit", metav1.GetOptions{})
 	if err != nil {
@@ -139,22 +139,9 @@ func selfServiceRBAC(t *testing.T, c *kubetest.Cluster) {
 	if _, err := kc.RbacV1().ClusterRoles().Update(context.Background(), edit, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string]struct {
-		role    string
-		subject rbacv1.Subject
-	}{
-		"team-0-a-self-service": {"pont-self-service", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "team-0-a"}},
-		"pont-impersonator":     {"pont-impersonator", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "pont"}},
-		"pont-read":             {"pont-read", rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "pont"}},
-	} {
-		if _, err := kc.RbacV1().ClusterRoleBindings().Create(context.Background(), &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: b.role},
-			Subjects:   []rbacv1.Subject{b.subject},
-		}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c.BindClusterRole(t, "pont-self-service", rbacv1.UserKind, "team-0-a")
+	c.BindClusterRole(t, "pont-impersonator", rbacv1.UserKind, "pont")
+	c.BindClusterRole(t, "pont-read", rbacv1.UserKind, "pont")
 }
 
 // selfService is a real RBAC API server with the CloudNativePG CRD, the
@@ -171,7 +158,7 @@ type selfService struct {
 func newSelfService(t *testing.T, policy config.Policy) *selfService {
 	c := kubetest.Start(t, kubetest.Options{RBAC: true, Users: map[string][]string{"pont": nil}})
 	c.InstallCRDs(t, "postgresql.cnpg.io_clusters.yaml")
-	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-read.yaml")
+	c.ApplyClusterRoles(t, "../../deploy/kubernetes/rbac-read.yaml")
 	selfServiceRBAC(t, c)
 
 	env := graphtest.New(t, dbtest.SQLite(t), graphtest.Options{Teams: 1, ComponentsPerTeam: 1, Policy: policy})

@@ -22,7 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	k8s "k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/catalog/entstore"
@@ -617,7 +616,7 @@ func createWorkload(t testing.TB, c *kubetest.Cluster, ns, name, id string, repl
 func TestReadOnlyRoleSuffices(t *testing.T) {
 	c := kubetest.Start(t, kubetest.Options{RBAC: true, Users: map[string][]string{"pont": nil}})
 	c.InstallCRDs(t, "postgresql.cnpg.io_clusters.yaml")
-	applyClusterRole(t, c, "../../deploy/kubernetes/rbac-read.yaml")
+	c.ApplyClusterRoles(t, "../../deploy/kubernetes/rbac-read.yaml")
 	kc := k8s.NewForConfigOrDie(c.Config())
 	if _, err := kc.RbacV1().ClusterRoleBindings().Create(context.Background(), &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "pont-read"},
@@ -647,24 +646,3 @@ func TestReadOnlyRoleSuffices(t *testing.T) {
 	}
 }
 
-// applyClusterRole creates the ClusterRole documents of a manifest file.
-func applyClusterRole(t testing.TB, c *kubetest.Cluster, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc := k8s.NewForConfigOrDie(c.Config())
-	for _, doc := range strings.Split(string(data), "\n---\n") {
-		var role rbacv1.ClusterRole
-		if err := yaml.Unmarshal([]byte(doc), &role); err != nil {
-			t.Fatal(err)
-		}
-		if role.Kind != "ClusterRole" {
-			continue
-		}
-		if _, err := kc.RbacV1().ClusterRoles().Create(context.Background(), &role, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
