@@ -113,6 +113,7 @@ type Actor struct {
 	Subject string // the sign-in subject
 	User    string // catalog User ref, when known
 	Name    string
+	Email   string   // verified email, when known
 	Groups  []string // catalog group refs
 }
 

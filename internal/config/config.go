@@ -88,6 +88,22 @@ type Kubernetes struct {
 	// BatchInterval: changes seen within this window reach the catalog in
 	// one delta mutation. Default 200ms.
 	BatchInterval time.Duration `yaml:"batchInterval"`
+	// Impersonation: the names actions use for the requester on the
+	// clusters, which must be the names the clusters' RBAC knows them by.
+	Impersonation Impersonation `yaml:"impersonation"`
+}
+
+// Impersonation maps a requester to the Kubernetes user and groups that
+// actions impersonate. The placeholders: {user} (the catalog User's name,
+// or the sign-in subject without one), {email} (the verified email),
+// {subject} (the OIDC subject claim); {group} (a catalog group's name).
+type Impersonation struct {
+	// User, default "{user}". An API server whose OIDC usernames are
+	// emails with a prefix: "oidc:{email}".
+	User string `yaml:"user"`
+	// Group, default "{group}"; also the group the environments'
+	// RoleBindings name. "oidc:{group}" for prefixed OIDC groups.
+	Group string `yaml:"group"`
 }
 
 // KubernetesCluster is one cluster named in configuration. Credentials come
@@ -351,6 +367,7 @@ func Default() Config {
 			EntityNamespace: "kubernetes", Owner: "group:default/platform",
 			RequestTimeout: 10 * time.Second, ProbeInterval: 10 * time.Second,
 			ResyncInterval: 10 * time.Minute, BatchInterval: 200 * time.Millisecond,
+			Impersonation: Impersonation{User: "{user}", Group: "{group}"},
 		},
 		Actions: Actions{Workers: 10, RescueAfter: time.Minute, MaxAttempts: 5, SweepInterval: time.Minute, ExpiryWarning: time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
@@ -727,6 +744,16 @@ func (c *Config) validateKubernetes(bad func(key, format string, args ...any)) {
 	}
 	if _, err := catalog.ParseRef(k.Owner, catalog.RefDefaults{Kind: "group", Namespace: "default"}); err != nil {
 		bad("kubernetes.owner", "%v", err)
+	}
+	if u := k.Impersonation.User; strings.Count(u, "{user}")+strings.Count(u, "{email}")+strings.Count(u, "{subject}") != 1 {
+		bad("kubernetes.impersonation.user", "%q must hold exactly one of {user}, {email} or {subject}", u)
+	} else if strings.HasPrefix(u, "system:") {
+		bad("kubernetes.impersonation.user", "%q names a system: user", u)
+	}
+	if g := k.Impersonation.Group; strings.Count(g, "{group}") != 1 {
+		bad("kubernetes.impersonation.group", "%q must hold {group} once", g)
+	} else if strings.HasPrefix(g, "system:") {
+		bad("kubernetes.impersonation.group", "%q names system: groups", g)
 	}
 	names := map[string]bool{}
 	for i, cl := range k.Clusters {

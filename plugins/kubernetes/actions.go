@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/pont-dev/pont/catalog"
+	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/plugins"
 	"github.com/pont-dev/pont/plugins/kubernetes/operators"
 	"github.com/pont-dev/pont/plugins/kubernetes/provision"
@@ -51,21 +53,40 @@ func (p *Plugin) userConfig(cluster string, actor plugins.Actor) (*rest.Config, 
 	if w == nil {
 		return nil, plugins.Permanent(fmt.Errorf("cluster %q is not watched by Pont", cluster))
 	}
-	user := actor.Subject
-	if r, err := catalog.ParseRef(actor.User, catalog.RefDefaults{Kind: "user"}); err == nil && actor.User != "" {
-		user = r.Name
-	}
-	var groups []string
-	for _, g := range actor.Groups {
-		if r, err := catalog.ParseRef(g, catalog.RefDefaults{Kind: "group"}); err == nil {
-			groups = append(groups, r.Name)
-		}
+	user, groups, err := impersonated(p.cfg.Impersonation, actor)
+	if err != nil {
+		return nil, plugins.Permanent(err)
 	}
 	cfg, err := provision.ForUser(w.rc, user, groups)
 	if err != nil {
 		return nil, plugins.Permanent(err)
 	}
 	return cfg, nil
+}
+
+// impersonated is the Kubernetes user and groups a requester acts as,
+// by kubernetes.impersonation.
+func impersonated(f config.Impersonation, actor plugins.Actor) (string, []string, error) {
+	name := actor.Subject
+	if r, err := catalog.ParseRef(actor.User, catalog.RefDefaults{Kind: "user"}); err == nil && actor.User != "" {
+		name = r.Name
+	}
+	_, subject, _ := strings.Cut(actor.Subject, "|") // OIDC subjects are "issuer|sub"
+	format := cmp.Or(f.User, "{user}")
+	switch {
+	case strings.Contains(format, "{email}") && actor.Email == "":
+		return "", nil, fmt.Errorf("kubernetes.impersonation.user needs an email, and %s has none", actor.Subject)
+	case strings.Contains(format, "{subject}") && subject == "":
+		return "", nil, fmt.Errorf("kubernetes.impersonation.user needs an OIDC subject, and %s has none", actor.Subject)
+	}
+	user := strings.NewReplacer("{user}", name, "{email}", actor.Email, "{subject}", subject).Replace(format)
+	var groups []string
+	for _, g := range actor.Groups {
+		if r, err := catalog.ParseRef(g, catalog.RefDefaults{Kind: "group"}); err == nil {
+			groups = append(groups, strings.ReplaceAll(cmp.Or(f.Group, "{group}"), "{group}", r.Name))
+		}
+	}
+	return user, groups, nil
 }
 
 // clusterFailure turns a cluster's refusal or a bad input into a permanent
@@ -188,6 +209,7 @@ func (a createEnvironment) objects(req plugins.ActionRequest) (string, []*unstru
 	}
 	tmpl := provision.DefaultEnvironmentTemplate()
 	tmpl.Labels = a.p.cfg.Labels
+	tmpl.GroupFormat = cmp.Or(a.p.cfg.Impersonation.Group, tmpl.GroupFormat)
 	objs, err := provision.EnvironmentObjects(provision.EnvironmentInput{
 		Namespace: ns, Environment: str(in, "environment"), Owner: groupName(req.Target.Owner),
 		Component: component, CPU: str(in, "cpu"), Memory: str(in, "memory"),

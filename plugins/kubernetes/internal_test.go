@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +15,9 @@ import (
 
 	"github.com/pont-dev/pont/catalog"
 	"github.com/pont-dev/pont/catalog/entstore"
+	"github.com/pont-dev/pont/internal/config"
 	"github.com/pont-dev/pont/internal/testutil/dbtest"
+	"github.com/pont-dev/pont/plugins"
 )
 
 func TestEntityName(t *testing.T) {
@@ -179,5 +182,42 @@ func TestComponentResolver(t *testing.T) {
 	}
 	if got := newComponentResolver(nil, "x").components("bad id!"); len(got) != 0 {
 		t.Errorf("invalid id: %v", got)
+	}
+}
+
+// TestImpersonated: kubernetes.impersonation turns a requester into the
+// names the cluster knows; a format whose placeholder the requester lacks
+// is an error, never a fallback.
+func TestImpersonated(t *testing.T) {
+	jdoe := plugins.Actor{Subject: "https://dex.example|CgRqZG9l", User: "user:default/jdoe", Email: "jdoe@example.com",
+		Groups: []string{"group:default/team-a", "group:default/engineering"}}
+	token := plugins.Actor{Subject: "token:42", Groups: []string{"group:default/team-a"}}
+	for _, tc := range []struct {
+		name   string
+		f      config.Impersonation
+		actor  plugins.Actor
+		user   string
+		groups []string
+		err    string
+	}{
+		{"defaults", config.Impersonation{}, jdoe, "jdoe", []string{"team-a", "engineering"}, ""},
+		{"prefixed email", config.Impersonation{User: "oidc:{email}", Group: "oidc:{group}"}, jdoe, "oidc:jdoe@example.com", []string{"oidc:team-a", "oidc:engineering"}, ""},
+		{"subject", config.Impersonation{User: "{subject}"}, jdoe, "CgRqZG9l", []string{"team-a", "engineering"}, ""},
+		{"no catalog user", config.Impersonation{}, token, "token:42", []string{"team-a"}, ""},
+		{"no email", config.Impersonation{User: "{email}"}, token, "", nil, "needs an email"},
+		{"no subject", config.Impersonation{User: "{subject}"}, token, "", nil, "needs an OIDC subject"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			user, groups, err := impersonated(tc.f, tc.actor)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || user != tc.user || !slices.Equal(groups, tc.groups) {
+				t.Fatalf("= %q %q %v, want %q %q", user, groups, err, tc.user, tc.groups)
+			}
+		})
 	}
 }

@@ -645,4 +645,3 @@ func TestReadOnlyRoleSuffices(t *testing.T) {
 		t.Fatalf("cluster as the read-only user: %+v", cl)
 	}
 }
-

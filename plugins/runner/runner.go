@@ -222,7 +222,7 @@ func (r *Runner) request(ctx context.Context, actionID, targetRef string, input 
 	}
 	req := plugins.ActionRequest{
 		Target: t, Input: in,
-		Actor: plugins.Actor{Subject: p.Subject, User: p.User, Name: p.Name, Groups: p.Groups},
+		Actor: plugins.Actor{Subject: p.Subject, User: p.User, Name: p.Name, Email: p.Email, Groups: p.Groups},
 	}
 	return action, req, owners, nil
 }
