@@ -10,16 +10,28 @@
 #      crash-recovery check, then docs/benchmarks.md is rewritten;
 #   4. runs the Kubernetes benchmark (issue 5: BenchmarkInventory in
 #      plugins/kubernetes, three real API servers), which writes its section
-#      of docs/benchmarks.md.
+#      of docs/benchmarks.md;
+#   5. runs the actions benchmark (issue 6: BenchmarkActions in
+#      plugins/kubernetes, 500 kubernetes.create-environment runs through the
+#      runner and the queue on a real API server, on PostgreSQL and SQLite),
+#      which writes its section of docs/benchmarks.md after the Kubernetes one.
 #
 # Settings (environment):
 #   BENCH_N          comma-separated sizes (default 1000,10000,50000)
-#   BENCH_DB         sqlite, postgres or both (default sqlite,postgres)
+#   BENCH_DB         sqlite, postgres or both (default sqlite,postgres; the
+#                    actions benchmark honours it too)
 #   BENCH_CRASH      0 skips the crash-recovery check (default 1)
 #   BENCH_TIMEOUT    how long an ingest may take to converge (default 10m)
 #   BENCH_OUT        the report (default docs/benchmarks.md)
-#   BENCH_ONLY       catalog or kubernetes: run only that part
+#   BENCH_ONLY       catalog, kubernetes or actions: run only that part
 #   BENCH_KUBE_NS    namespaces per cluster of the Kubernetes benchmark (default 2000)
+#   BENCH_ACTIONS_N, BENCH_ACTIONS_RATE, BENCH_ACTIONS_WORKERS
+#                    the actions benchmark's burst size (default 500), paced
+#                    arrival rate per second (default 25) and queue workers
+#                    (default: Pont's, 10)
+#   PONT_BENCH_CPUPROFILE  FILE: CPU profiles of the Kubernetes benchmark's
+#                    queries (FILE) and of the actions bursts (FILE.postgres,
+#                    FILE.sqlite)
 #   PONT_SHARED      the shared folder holding bench/generate.js
 #                    (default: the repository's ../shared)
 #   PONT_CACHE_DIR   cache dir (default ~/.cache/pont)
@@ -33,7 +45,7 @@ HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 
 # The report names the overrides it ran with, so a partial run says so.
 COMMAND="make bench"
-for v in BENCH_N BENCH_DB BENCH_CRASH BENCH_TIMEOUT BENCH_ONLY BENCH_KUBE_NS; do
+for v in BENCH_N BENCH_DB BENCH_CRASH BENCH_TIMEOUT BENCH_ONLY BENCH_KUBE_NS BENCH_ACTIONS_N BENCH_ACTIONS_RATE BENCH_ACTIONS_WORKERS; do
   if [[ -n ${!v:-} ]]; then COMMAND="$v=${!v} $COMMAND"; fi
 done
 
@@ -67,11 +79,25 @@ kube_bench() {
     die "the Kubernetes benchmark failed"
 }
 
-if [[ ${BENCH_ONLY:-} == kubernetes ]]; then
-  kube_bench
+# --- the actions benchmark -------------------------------------------------------
+
+actions_bench() {
+  log "actions: BenchmarkActions (${BENCH_ACTIONS_N:-500} kubernetes.create-environment runs; databases: ${BENCH_DB:-sqlite,postgres})"
+  deploy/testenv/envtest.sh >/dev/null || die "envtest.sh failed"
+  local out=$BENCH_OUT
+  [[ $out == /* ]] || out="$ROOT/$out"
+  PONT_BENCH_ACTIONS=1 PONT_REQUIRE_KUBE=1 PONT_REQUIRE_DOCKER=1 PONT_BENCH_REPORT="$out" \
+    go test ./plugins/kubernetes -run '^$' -bench '^BenchmarkActions$' -benchtime 1x -timeout 30m ||
+    die "the actions benchmark failed"
+}
+
+case ${BENCH_ONLY:-} in
+kubernetes | actions)
+  if [[ $BENCH_ONLY == kubernetes ]]; then kube_bench; else actions_bench; fi
   log "done in $(elapsed)"
   exit 0
-fi
+  ;;
+esac
 
 # --- the generator -----------------------------------------------------------
 
@@ -181,6 +207,7 @@ rc=$?
 set -e
 if [[ $rc -eq 0 && ${BENCH_ONLY:-} != catalog ]]; then
   kube_bench
+  actions_bench
 fi
 log "done in $(elapsed) (exit $rc)"
 exit $rc
