@@ -49,7 +49,9 @@ func (r *Runner) sweep(ctx context.Context, _ jobs.Job) error {
 func (r *Runner) ExpireItems(ctx context.Context, now time.Time) error {
 	for _, x := range r.o.Expirers {
 		for _, e := range x.Expiring() {
-			if e.Pending || now.Before(e.ExpiresAt.Add(-r.o.ExpiryWarning)) {
+			if e.Pending || e.SetBy == "" || now.Before(e.ExpiresAt.Add(-r.o.ExpiryWarning)) {
+				// Without SetBy no run of Pont's set the expiry: not
+				// Pont's to act on (documented in docs/plugins.md).
 				continue
 			}
 			setBy, actor, err := r.expirySetter(ctx, e)
@@ -72,9 +74,6 @@ func (r *Runner) ExpireItems(ctx context.Context, now time.Time) error {
 // expirySetter reads the run that set an expiry, and the person it acted for.
 func (r *Runner) expirySetter(ctx context.Context, e plugins.Expiry) (*ent.ActionRun, plugins.Actor, error) {
 	var actor plugins.Actor
-	if e.SetBy == "" {
-		return nil, actor, fmt.Errorf("no run set the expiry: Pont tears down only what its runs set to expire")
-	}
 	row, err := r.o.Client.ActionRun.Get(sys(ctx), e.SetBy)
 	if err != nil {
 		return nil, actor, fmt.Errorf("the run %s that set the expiry: %w", e.SetBy, err)
