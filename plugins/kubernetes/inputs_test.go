@@ -34,7 +34,7 @@ func TestBadInputForEveryField(t *testing.T) {
 	for _, spec := range specs {
 		t.Run(spec.ID, func(t *testing.T) {
 			var schema struct {
-				Required   []string                   `json:"required"`
+				Required   []string                  `json:"required"`
 				Properties map[string]map[string]any `json:"properties"`
 			}
 			if err := json.Unmarshal(spec.InputSchema, &schema); err != nil {

@@ -44,7 +44,7 @@ func (g *greet) Spec() plugins.ActionSpec {
 		InputSchema: json.RawMessage(`{"type":"object","required":["name"],"additionalProperties":false,"properties":{
 			"name":{"type":"string","minLength":1,"maxLength":20},
 			"production":{"type":"boolean"},
-			"mode":{"enum":["ok","flaky","block","broken"]}}}`),
+			"mode":{"enum":["ok","flaky","block","broken","once"]}}}`),
 		AppliesTo: plugins.EntitySelector{Kinds: []string{"component"}},
 		Approval: plugins.ApprovalPolicy{
 			When:    func(req plugins.ActionRequest) bool { return req.Input["production"] == true },
@@ -63,6 +63,23 @@ func (g *greet) Run(ctx context.Context, req plugins.ActionRequest, out plugins.
 	g.attempts[req.RunID]++
 	attempt := g.attempts[req.RunID]
 	g.mu.Unlock()
+	if req.Input["mode"] == "once" {
+		// The side effect in a step of its own; the first attempt then
+		// fails: the second must not do the step again.
+		err := out.Once("make", func() error {
+			g.mu.Lock()
+			g.made[req.RunID]++
+			g.mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if attempt == 1 {
+			return nil, errors.New("lost the connection after the step")
+		}
+		return &plugins.RunResult{Summary: "made once"}, nil
+	}
 	out.Step("greet")
 	switch req.Input["mode"] {
 	case "flaky":
@@ -88,9 +105,10 @@ func (g *greet) Run(ctx context.Context, req plugins.ActionRequest, out plugins.
 }
 
 type rig struct {
-	env    *graphtest.Env
-	runner *runner.Runner
-	action *greet
+	env     *graphtest.Env
+	runner  *runner.Runner
+	action  *greet
+	expirer *fakeExpirer
 	// alice and bob are in team-0 (the target's owner); carol is not;
 	// admin is an admin.
 	alice, bob, carol, admin context.Context
@@ -108,7 +126,9 @@ func newRig(t *testing.T, name string) *rig {
 	if err := reg.Register(g); err != nil {
 		t.Fatal(err)
 	}
-	r := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit})
+	exp := &fakeExpirer{}
+	r := runner.New(runner.Options{Registry: reg, Client: env.DB.Ent, Queue: q, Store: env.Store, Policy: env.Policy, Audit: env.Audit,
+		Expirers: []plugins.Expirer{exp}, SweepInterval: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -123,7 +143,7 @@ func newRig(t *testing.T, name string) *rig {
 	as := func(user string, groups ...string) context.Context {
 		return principal.NewContext(context.Background(), env.Principal(user, groups...))
 	}
-	return &rig{env: env, runner: r, action: g,
+	return &rig{env: env, runner: r, action: g, expirer: exp,
 		alice: as("team-0-a", "team-0"), bob: as("team-0-b", "team-0"), carol: as("team-1-a", "team-1"), admin: as("root", "admins")}
 }
 
@@ -303,4 +323,113 @@ func TestRuns(t *testing.T) {
 			})
 		})
 	}
+}
+
+// fakeExpirer hands the runner a fixed list of items and counts warnings.
+type fakeExpirer struct {
+	mu    sync.Mutex
+	items []plugins.Expiry
+	warns map[string]int
+}
+
+func (f *fakeExpirer) Expiring() []plugins.Expiry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]plugins.Expiry(nil), f.items...)
+}
+
+func (f *fakeExpirer) Warn(_ context.Context, e plugins.Expiry, actor plugins.Actor) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.warns == nil {
+		f.warns = map[string]int{}
+	}
+	f.warns[e.Target+" as "+actor.Name]++
+	return nil
+}
+
+// TestOnceAndExpiry, on both databases: a step done by a failed attempt is
+// not done again by the next; an expiry is warned about once and torn down
+// by one run acting as the requester of the run that set it, however many
+// sweeps run at once.
+func TestOnceAndExpiry(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			if _, ok := graphtest.Dialects(t)[name]; !ok {
+				t.Skip(name + " is not available")
+			}
+			rg := newRig(t, name)
+			run, err := rg.runner.Submit(rg.alice, "test.greet", target, json.RawMessage(`{"name":"x","mode":"once"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := rg.waitState(t, run.ID, "succeeded")
+			rg.action.mu.Lock()
+			made := rg.action.made[run.ID]
+			rg.action.mu.Unlock()
+			if done.Attempts != 2 || made != 1 {
+				t.Fatalf("%d attempts made it %d times, want 2 and 1", done.Attempts, made)
+			}
+			evs, err := rg.runner.Events(rg.alice, run.ID, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log []string
+			for _, e := range evs {
+				log = append(log, e.Kind+" "+e.Message)
+			}
+			if !slicesContain(log, "done make") || !slicesContain(log, "log make: done by an earlier attempt") {
+				t.Errorf("log: %q", log)
+			}
+
+			// The run "set" an expiry of its target; the sweep comes
+			// within the warning hour, then after the expiry, four at once.
+			at := time.Now().Add(time.Hour).Truncate(time.Second)
+			rg.expirer.items = []plugins.Expiry{{Target: target, Action: "test.greet", ExpiresAt: at, SetBy: run.ID}}
+			sys := principal.SystemContext(context.Background())
+			for range 2 {
+				if err := rg.runner.ExpireItems(sys, at.Add(-30*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rg.expirer.mu.Lock()
+			warns := fmt.Sprint(rg.expirer.warns)
+			rg.expirer.mu.Unlock()
+			if want := fmt.Sprintf("map[%s as %s:1]", target, "team-0-a"); warns != want {
+				t.Errorf("warnings: %s, want %s", warns, want)
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					if err := rg.runner.ExpireItems(sys, at.Add(time.Second)); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			teardowns, err := rg.runner.List(rg.admin, runner.Filter{Action: "test.greet", Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(teardowns) != 2 { // the first run, and one teardown
+				t.Fatalf("%d runs, want the first and one teardown", len(teardowns))
+			}
+			td := teardowns[0]
+			if td.ID == run.ID {
+				td = teardowns[1]
+			}
+			if td.RequestedBy != done.RequestedBy || !strings.Contains(td.Requester, run.ID) || td.NeedsApproval {
+				t.Errorf("teardown: %+v", td)
+			}
+		})
+	}
+}
+
+func slicesContain(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
