@@ -196,6 +196,10 @@ type TextQuery struct {
 	// Facets names the fields to count over every hit (not just the page):
 	// "kind", "spec.type", "spec.owner", "spec.lifecycle", "metadata.tags".
 	Facets []string
+	// Filters keeps the hits whose field (a facet's name) has one of the
+	// values, compared without case; every filter must hold. Facets are
+	// counted over the filtered hits.
+	Filters map[string][]string
 }
 
 // TextPage is one page of search hits.

@@ -249,6 +249,9 @@ type textSQL struct {
 	args     []any
 	match    string
 	kinds    []any // PostgreSQL: the lower-cased kinds, nil for all
+	// PostgreSQL: the filters' condition on t.entity_seq, and its args.
+	filter     string
+	filterArgs []any
 }
 
 // pgDriveRows bounds the fast path of a query of several words on
@@ -256,30 +259,53 @@ type textSQL struct {
 // entities, those are checked against the whole query one by one.
 const pgDriveRows = 200
 
-func (s *Store) textHits(terms []string, kinds []string) textSQL {
+func (s *Store) textHits(terms []string, kinds []string, filters map[string][]string) textSQL {
 	var ts textSQL
 	kindArgs := make([]any, len(kinds))
 	for i, k := range kinds {
 		kindArgs[i] = strings.ToLower(k)
 	}
 	if s.pg {
-		return pgTextHits(terms, kinds, kindArgs)
+		return pgTextHits(terms, kinds, kindArgs, filters)
 	}
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
 		quoted[i] = `"` + t + `"*`
 	}
 	ts.match = strings.Join(quoted, " AND ")
+	filterCond, filterArgs := textFilters("t.rowid", filters)
 	if kinds == nil {
-		ts.hits = "SELECT rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text WHERE entity_text MATCH ?"
-		ts.unranked = "SELECT rowid AS seq FROM entity_text WHERE entity_text MATCH ?"
-		ts.args = []any{ts.match}
+		ts.hits = "SELECT t.rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text t WHERE entity_text MATCH ?" + filterCond
+		ts.unranked = "SELECT t.rowid AS seq FROM entity_text t WHERE entity_text MATCH ?" + filterCond
+		ts.args = append([]any{ts.match}, filterArgs...)
 		return ts
 	}
-	ts.hits = "SELECT t.rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")"
-	ts.unranked = "SELECT t.rowid AS seq FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")"
-	ts.args = append([]any{ts.match}, kindArgs...)
+	ts.hits = "SELECT t.rowid AS seq, bm25(entity_text, " + sqliteTextWeights + ") AS score FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")" + filterCond
+	ts.unranked = "SELECT t.rowid AS seq FROM entity_text t JOIN entities ke ON ke.seq = t.rowid WHERE entity_text MATCH ? AND ke.kind IN (" + placeholders(len(kinds)) + ")" + filterCond
+	ts.args = append(append([]any{ts.match}, kindArgs...), filterArgs...)
 	return ts
+}
+
+// textFilters is the condition that keeps the hits whose entity (seq) has,
+// for each filtered field, one of its values in the search table (where
+// values are lower-cased), in a fixed order of fields.
+func textFilters(seq string, filters map[string][]string) (string, []any) {
+	keys := make([]string, 0, len(filters))
+	for k := range filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var cond strings.Builder
+	var args []any
+	for _, k := range keys {
+		values := filters[k]
+		cond.WriteString(" AND EXISTS (SELECT 1 FROM search sf WHERE sf.key = ? AND sf.value IN (" + placeholders(len(values)) + ") AND sf.entity_seq = " + seq + ")")
+		args = append(args, strings.ToLower(k))
+		for _, v := range values {
+			args = append(args, strings.ToLower(v))
+		}
+	}
+	return cond.String(), args
 }
 
 // pgTextHits builds the CTE hm of the hits on PostgreSQL.
@@ -294,7 +320,7 @@ func (s *Store) textHits(terms []string, kinds []string) textSQL {
 // index), and the index never reads the broad word; otherwise the whole
 // query goes to the index as before. Either way the hits are exact: the
 // choice of word only changes the cost, by at most pgDriveRows rows.
-func pgTextHits(terms []string, kinds []string, kindArgs []any) textSQL {
+func pgTextHits(terms []string, kinds []string, kindArgs []any, filters map[string][]string) textSQL {
 	var ts textSQL
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
@@ -304,10 +330,16 @@ func pgTextHits(terms []string, kinds []string, kindArgs []any) textSQL {
 	if kinds != nil {
 		ts.kinds = kindArgs
 	}
+	// kindCond narrows the hits by kind and by the filters alike, and
+	// kindArgs carries the arguments of both.
 	kindCond := ""
 	if kinds != nil {
 		kindCond = " AND t.kind IN (" + placeholders(len(kinds)) + ")"
 	}
+	filterCond, filterArgs := textFilters("t.entity_seq", filters)
+	ts.filter, ts.filterArgs = filterCond, filterArgs
+	kindCond += filterCond
+	kindArgs = append(append([]any{}, kindArgs...), filterArgs...)
 	if len(terms) == 1 {
 		ts.with = "hm AS NOT MATERIALIZED (SELECT t.entity_seq, t.doc FROM entity_text t WHERE t.doc @@ to_tsquery('simple', ?)" + kindCond + ")"
 		ts.args = append([]any{ts.match}, kindArgs...)
@@ -378,7 +410,7 @@ func (s *Store) SearchText(ctx context.Context, q catalog.TextQuery) (*catalog.T
 	if len(terms) == 0 || (q.Kinds != nil && len(q.Kinds) == 0) {
 		return page, nil
 	}
-	ts := s.textHits(terms, q.Kinds)
+	ts := s.textHits(terms, q.Kinds, q.Filters)
 	if s.pg {
 		err = s.pgTextPage(ctx, ts, after, limit, page)
 	} else {
@@ -428,6 +460,8 @@ func (s *Store) pgTextPage(ctx context.Context, ts textSQL, after *textCursor, l
 		unranked += " AND t.kind IN (" + placeholders(len(ts.kinds)) + ")"
 		args = append(args, ts.kinds...)
 	}
+	unranked += ts.filter
+	args = append(args, ts.filterArgs...)
 	unranked += " ORDER BY t.entity_seq LIMIT ?"
 	args = append(args, limit+1)
 	query := "WITH " + ts.with +

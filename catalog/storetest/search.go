@@ -132,6 +132,31 @@ func testSearchKindsAndFacets(t *testing.T, s catalog.Store) {
 	}
 }
 
+// testSearchFilters: a facet's value narrows the hits (case aside), the
+// facets count the narrowed hits, filters combine with AND and a filter's
+// values with OR, and the kinds still apply.
+func testSearchFilters(t *testing.T, s catalog.Store) {
+	seedTextCatalog(t, s)
+	facets := []string{"kind", "metadata.tags"}
+	page := search(t, s, catalog.TextQuery{Text: "payments", Filters: map[string][]string{"metadata.tags": {"Billing"}}, Facets: facets})
+	same(t, "tag billing", hitKeys(page), []string{"component:default/payments-api"})
+	if page.Total != 1 || !slices.Equal(page.Facets["metadata.tags"], []catalog.FacetCount{{Value: "billing", Count: 1}, {Value: "go", Count: 1}}) {
+		t.Fatalf("tag billing: total %d facets %+v", page.Total, page.Facets)
+	}
+	page = search(t, s, catalog.TextQuery{Text: "l", Filters: map[string][]string{"metadata.tags": {"go", "grpc"}}})
+	same(t, "tags go or grpc", hitKeys(page), []string{"api:default/ledger-api", "component:default/payments_worker"})
+	page = search(t, s, catalog.TextQuery{Text: "l", Filters: map[string][]string{"metadata.tags": {"go", "grpc"}, "spec.type": {"grpc"}}})
+	same(t, "tags and type", hitKeys(page), []string{"api:default/ledger-api"})
+	page = search(t, s, catalog.TextQuery{Text: "l", Kinds: []string{"component"}, Filters: map[string][]string{"spec.type": {"grpc"}}})
+	if page.Total != 0 || len(page.Entities) != 0 {
+		t.Fatalf("kinds and filters: %+v", hitKeys(page))
+	}
+	page = search(t, s, catalog.TextQuery{Text: "payments", Filters: map[string][]string{"spec.lifecycle": {"nope"}}, Facets: facets})
+	if page.Total != 0 || len(page.Facets["kind"]) != 0 {
+		t.Fatalf("no such value: %+v", page)
+	}
+}
+
 func testSearchPages(t *testing.T, s catalog.Store) {
 	var ps []*catalog.Prepared
 	for i := range 25 {

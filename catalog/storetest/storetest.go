@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"ConcurrentProviders", testConcurrentProviders},
 		{"SearchWords", testSearchWords},
 		{"SearchKindsAndFacets", testSearchKindsAndFacets},
+		{"SearchFilters", testSearchFilters},
 		{"SearchPages", testSearchPages},
 		{"SearchFollowsWrites", testSearchFollowsWrites},
 		{"SearchNastyText", testSearchNastyText},
