@@ -16,7 +16,12 @@ import (
 	"github.com/pont-dev/pont/internal/testutil/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envAsPont) == "1" {
+		os.Exit(runAsPont()) // a pont process of restart_test.go
+	}
+	pgtest.Main(m)
+}
 
 // repoRoot is the repository's top folder (tests run in cmd/pont).
 func repoRoot(t testing.TB) string {
