@@ -401,6 +401,18 @@ func (a createDatabase) Run(ctx context.Context, req plugins.ActionRequest, out 
 	if err != nil {
 		return nil, err
 	}
+	// A resumed run skips the apply an earlier attempt did; if the object
+	// has gone since, waiting would never end: apply it again.
+	exists, err := provision.Exists(ctx, cfg, obj)
+	if err != nil {
+		return nil, clusterFailure(err)
+	}
+	if !exists {
+		out.Log("%s %s is gone since it was applied: applying it again", obj.GetKind(), obj.GetName())
+		if err := provision.Apply(ctx, cfg, []*unstructured.Unstructured{obj}); err != nil {
+			return nil, clusterFailure(err)
+		}
+	}
 	out.Step("wait for the operator")
 	wctx, cancel := context.WithTimeout(ctx, readyWait)
 	defer cancel()

@@ -593,3 +593,25 @@ func toYAML(obj *unstructured.Unstructured) string {
 	}
 	return string(b)
 }
+
+// Exists tells whether obj (its kind, namespace and name) exists, as the
+// user of cfg. A Forbidden is a *DeniedError.
+func Exists(ctx context.Context, cfg *rest.Config, obj *unstructured.Unstructured) (bool, error) {
+	c, err := newClient(cfg)
+	if err != nil {
+		return false, err
+	}
+	ri, err := c.resource(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	_, err = ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	default:
+		return false, failed("read", obj, err)
+	}
+}

@@ -117,6 +117,19 @@ func (e *env) testPasswordSecret(t *testing.T) {
 	if _, err := provision.EnsurePasswordSecret(t.Context(), e.bob, "pw-test", "other"); !errors.As(err, &denied) || !strings.Contains(denied.Message, `"bob"`) {
 		t.Errorf("bob: %v", err)
 	}
+	secret := func(name string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret",
+			"metadata": map[string]any{"name": name, "namespace": "pw-test"}}}
+	}
+	if ok, err := provision.Exists(t.Context(), e.alice, secret(name)); !ok || err != nil {
+		t.Errorf("Exists(%s) = %v, %v", name, ok, err)
+	}
+	if ok, err := provision.Exists(t.Context(), e.alice, secret("other")); ok || err != nil {
+		t.Errorf("Exists(other) = %v, %v", ok, err)
+	}
+	if _, err := provision.Exists(t.Context(), e.bob, secret(name)); !errors.As(err, &denied) {
+		t.Errorf("Exists as bob: %v", err)
+	}
 }
 
 // setupRBAC creates what a platform team would: stand-ins for the
