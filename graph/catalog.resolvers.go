@@ -226,7 +226,7 @@ func (r *queryResolver) Graph(ctx context.Context, ref string, depth int, relati
 }
 
 // Search is the resolver for the search field.
-func (r *queryResolver) Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string) (*model.SearchResult, error) {
+func (r *queryResolver) Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string, filters []*model.SearchFilter) (*model.SearchResult, error) {
 	if _, err := signedIn(ctx, auth.ReadEntity); err != nil {
 		return nil, err
 	}
@@ -238,6 +238,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []string
 		return nil, &catalog.FieldError{Document: -1, Field: "facets", Reason: fmt.Sprintf("at most %d facets", maxFacets)}
 	}
 	q := catalog.TextQuery{Text: query, Limit: size, Facets: facets}
+	if q.Filters, err = searchFilters(filters); err != nil {
+		return nil, err
+	}
 	if kinds != nil {
 		q.Kinds = make([]string, len(kinds))
 		for i, k := range kinds {

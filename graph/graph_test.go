@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -250,6 +251,15 @@ func TestGraphAndSearch(t *testing.T) {
 			}
 			if at(d, "search.facets.0.values.0.count") != float64(9) {
 				t.Errorf("facets = %v", at(d, "search.facets"))
+			}
+			// A filter narrows the hits and the facets alike; a bad one names
+			// the argument.
+			d = a.ok(me, `{ search(query: "invoic team", first: 4, facets: ["kind"], filters: [{field: "kind", values: ["component"]}]) { totalCount facets { field values { value count } } } }`, nil)
+			if at(d, "search.totalCount") != at(d, "search.facets.0.values.0.count") || fmt.Sprint(at(d, "search.facets.0.values.0.value")) != "Component" || at(d, "search.totalCount") != float64(9) {
+				t.Errorf("filtered search = %v", d)
+			}
+			if errs := a.post(me, `{ search(query: "x", filters: [{field: "relations.ownedBy", values: ["a"]}]) { totalCount } }`, nil).Errors; !strings.Contains(fmt.Sprint(errs), "filters") {
+				t.Errorf("a relation filter: %v", errs)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -25,8 +26,46 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s (%s is %d)", e.Message, e.Limit, e.Value)
 }
 
-// maxFacets caps the facets one search may count.
-const maxFacets = 10
+// maxFacets caps the facets one search may count, and the filters it
+// may apply; maxFilterValues the values of one filter.
+const (
+	maxFacets       = 10
+	maxFilterValues = 50
+)
+
+// searchFilters checks a search's filters: facet fields (no relations,
+// which text search does not index), each at most once, with 1 to
+// maxFilterValues values of at most 200 bytes.
+func searchFilters(filters []*model.SearchFilter) (map[string][]string, error) {
+	if len(filters) == 0 {
+		return nil, nil
+	}
+	bad := func(format string, args ...any) error {
+		return &catalog.FieldError{Document: -1, Field: "filters", Reason: fmt.Sprintf(format, args...)}
+	}
+	if len(filters) > maxFacets {
+		return nil, bad("at most %d filters", maxFacets)
+	}
+	out := make(map[string][]string, len(filters))
+	for _, f := range filters {
+		field := strings.ToLower(strings.TrimSpace(f.Field))
+		switch {
+		case field == "" || len(field) > 200 || strings.HasPrefix(field, "relations."):
+			return nil, bad("%q is not a field search can filter on", f.Field)
+		case out[field] != nil:
+			return nil, bad("%s is filtered twice", field)
+		case len(f.Values) == 0 || len(f.Values) > maxFilterValues:
+			return nil, bad("%s: 1 to %d values", field, maxFilterValues)
+		}
+		for _, v := range f.Values {
+			if len(v) > 200 {
+				return nil, bad("%s: a value longer than 200 bytes", field)
+			}
+		}
+		out[field] = f.Values
+	}
+	return out, nil
+}
 
 func (l Limits) defaultPageSize() int { return min(20, l.MaxPageSize) }
 

@@ -500,7 +500,7 @@ type ComplexityRoot struct {
 		PlanAction   func(childComplexity int, action string, target string, input any) int
 		Run          func(childComplexity int, id string) int
 		Runs         func(childComplexity int, state *model.RunState, action *string, target *string, mine *bool, toApprove *bool, first *int, before *string) int
-		Search       func(childComplexity int, query string, kinds []string, first *int, after *string, facets []string) int
+		Search       func(childComplexity int, query string, kinds []string, first *int, after *string, facets []string, filters []*model.SearchFilter) int
 		Viewer       func(childComplexity int) int
 	}
 
@@ -745,7 +745,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Entity(ctx context.Context, ref string) (model.Entity, error)
 	Graph(ctx context.Context, ref string, depth int, relationTypes []string) (*model.EntityGraph, error)
-	Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string) (*model.SearchResult, error)
+	Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string, filters []*model.SearchFilter) (*model.SearchResult, error)
 	Clusters(ctx context.Context) ([]*plugins.Cluster, error)
 	Environments(ctx context.Context, cluster *string, owner *string, first *int, after *string) (*model.EnvironmentConnection, error)
 	Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) (*model.DatabaseConnection, error)
@@ -3055,7 +3055,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["kinds"].([]string), args["first"].(*int), args["after"].(*string), args["facets"].([]string)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["kinds"].([]string), args["first"].(*int), args["after"].(*string), args["facets"].([]string), args["filters"].([]*model.SearchFilter)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -3903,6 +3903,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterLocationInput", ec.unmarshalInputRegisterLocationInput),
 			graphql.NewInputUnmarshaler("RegisteredLocationOrder", ec.unmarshalInputRegisteredLocationOrder),
 			graphql.NewInputUnmarshaler("RegisteredLocationWhereInput", ec.unmarshalInputRegisteredLocationWhereInput),
+			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
 		)
 	}
 	first := true
@@ -4108,7 +4109,7 @@ extend type Subscription {
   "The neighbourhood of an entity in one round trip: every entity within depth hops along relations (of relationTypes, or all)."
   graph(ref: String!, depth: Int! = 1, relationTypes: [String!]): EntityGraph!
   "Full-text search over names, titles, descriptions and tags: every word must match, as a prefix. Best matches first."
-  search(query: String!, kinds: [String!], first: Int = 20, after: String, facets: [String!]): SearchResult!
+  search(query: String!, kinds: [String!], first: Int = 20, after: String, facets: [String!], filters: [SearchFilter!]): SearchResult!
 }
 
 "Who is asking."
@@ -4153,6 +4154,12 @@ type SearchResult {
   endCursor: String
   hasNextPage: Boolean!
   facets: [Facet!]!
+}
+
+"Keeps the hits whose field (a facet: spec.type, spec.owner, spec.lifecycle, metadata.tags …) has one of the values, case aside. Several filters must all hold."
+input SearchFilter {
+  field: String!
+  values: [String!]!
 }
 
 "Counts of one field's values over every hit."
@@ -8028,6 +8035,14 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["facets"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) ([]*model.SearchFilter, error) {
+			return ec.unmarshalOSearchFilter2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchFilterᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg5
 	return args, nil
 }
 
@@ -17366,7 +17381,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["kinds"].([]string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["facets"].([]string))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["kinds"].([]string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["facets"].([]string), fc.Args["filters"].([]*model.SearchFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchResult) graphql.Marshaler {
@@ -25549,6 +25564,55 @@ func UnmarshalRegisteredLocationWhereInput(ctx context.Context, raw any) (ent.Re
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj any) (model.SearchFilter, error) {
+	var it model.SearchFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSearchFilter unmarshals raw into the SearchFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSearchFilter(ctx context.Context, raw any) (model.SearchFilter, error) {
+	var out model.SearchFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SearchFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -30944,6 +31008,11 @@ func (ec *executionContext) marshalNRunState2githubᚗcomᚋpontᚑdevᚋpontᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNSearchFilter2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchFilter(ctx context.Context, v any) (*model.SearchFilter, error) {
+	res, err := ec.unmarshalInputSearchFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSearchResult2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchResult(ctx context.Context, sel ast.SelectionSet, v *model.SearchResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchResult!")
@@ -31839,6 +31908,23 @@ func (ec *executionContext) marshalORunState2ᚖgithubᚗcomᚋpontᚑdevᚋpont
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSearchFilter2ᚕᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchFilterᚄ(ctx context.Context, v any) ([]*model.SearchFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SearchFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSearchFilter2ᚖgithubᚗcomᚋpontᚑdevᚋpontᚋgraphᚋmodelᚐSearchFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -106,6 +106,12 @@ type RegisterLocationPayload struct {
 	Exists bool `json:"exists"`
 }
 
+// Keeps the hits whose field (a facet: spec.type, spec.owner, spec.lifecycle, metadata.tags …) has one of the values, case aside. Several filters must all hold.
+type SearchFilter struct {
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
 // A page of search hits.
 type SearchResult struct {
 	// Hits over every page.
