@@ -91,6 +91,52 @@ type Kubernetes struct {
 	// Impersonation: the names actions use for the requester on the
 	// clusters, which must be the names the clusters' RBAC knows them by.
 	Impersonation Impersonation `yaml:"impersonation"`
+	// EnvironmentTemplate is the platform team's part of the environments
+	// kubernetes.create-environment makes.
+	EnvironmentTemplate EnvironmentTemplate `yaml:"environmentTemplate"`
+}
+
+// EnvironmentTemplate is what a request for an environment cannot choose:
+// its quota's defaults and bounds, the containers' default limits, the
+// ClusterRole its owner group gets, where DNS is, the longest TTL. Empty
+// keys take the defaults of docs/configuration.md. Pont checks it when the
+// Kubernetes plugin starts.
+type EnvironmentTemplate struct {
+	Quota  EnvironmentQuota  `yaml:"quota"`
+	Limits EnvironmentLimits `yaml:"limits"`
+	// OwnerClusterRole is granted to the owner group in the namespace.
+	// Default edit.
+	OwnerClusterRole string         `yaml:"ownerClusterRole"`
+	DNS              EnvironmentDNS `yaml:"dns"`
+	// MaxTTL bounds a request's TTL. Default 720h (30 days).
+	MaxTTL time.Duration `yaml:"maxTTL"`
+}
+
+// EnvironmentQuota is the ResourceQuota of an environment.
+type EnvironmentQuota struct {
+	CPU       string `yaml:"cpu"`       // for a request that names none; default 2
+	Memory    string `yaml:"memory"`    // default 4Gi
+	MaxCPU    string `yaml:"maxCPU"`    // the most a request may ask; default 16
+	MaxMemory string `yaml:"maxMemory"` // default 64Gi
+	// Extra are further hard limits (resource → quantity); default 50
+	// pods, 20 PVCs, no LoadBalancer or NodePort Services.
+	Extra map[string]string `yaml:"extra"`
+}
+
+// EnvironmentLimits is the LimitRange's per-container defaults.
+type EnvironmentLimits struct {
+	DefaultCPU    string `yaml:"defaultCPU"`    // default 500m
+	DefaultMemory string `yaml:"defaultMemory"` // default 512Mi
+	RequestCPU    string `yaml:"requestCPU"`    // default 100m
+	RequestMemory string `yaml:"requestMemory"` // default 128Mi
+}
+
+// EnvironmentDNS is where the allow-DNS NetworkPolicy lets pods ask.
+type EnvironmentDNS struct {
+	Namespace string            `yaml:"namespace"` // default kube-system
+	PodLabels map[string]string `yaml:"podLabels"` // default k8s-app: kube-dns
+	// AnyDestination allows port 53 anywhere (node-local DNS caches).
+	AnyDestination bool `yaml:"anyDestination"`
 }
 
 // Impersonation maps a requester to the Kubernetes user and groups that

@@ -64,6 +64,11 @@ func (p *Plugin) userConfig(cluster string, actor plugins.Actor) (*rest.Config, 
 	return cfg, nil
 }
 
+// environmentTemplate is kubernetes.environmentTemplate, checked by New.
+func (p *Plugin) environmentTemplate() provision.EnvironmentTemplate {
+	return provision.TemplateFrom(p.cfg.EnvironmentTemplate, p.cfg.Labels, p.cfg.Impersonation.Group)
+}
+
 // impersonated is the Kubernetes user and groups a requester acts as,
 // by kubernetes.impersonation.
 func impersonated(f config.Impersonation, actor plugins.Actor) (string, []string, error) {
@@ -207,9 +212,7 @@ func (a createEnvironment) objects(req plugins.ActionRequest) (string, []*unstru
 	if n, ok := in["ttlHours"].(float64); ok {
 		ttl = int(n)
 	}
-	tmpl := provision.DefaultEnvironmentTemplate()
-	tmpl.Labels = a.p.cfg.Labels
-	tmpl.GroupFormat = cmp.Or(a.p.cfg.Impersonation.Group, tmpl.GroupFormat)
+	tmpl := a.p.environmentTemplate()
 	objs, err := provision.EnvironmentObjects(provision.EnvironmentInput{
 		Namespace: ns, Environment: str(in, "environment"), Owner: groupName(req.Target.Owner),
 		Component: component, CPU: str(in, "cpu"), Memory: str(in, "memory"),

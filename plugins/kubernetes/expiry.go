@@ -147,10 +147,14 @@ func (a extendEnvironment) expiry(req plugins.ActionRequest) (string, string, ti
 		return "", "", time.Time{}, err
 	}
 	hours, _ := req.Input["ttlHours"].(float64)
+	ttl := time.Duration(hours) * time.Hour
 	if hours < 1 {
 		return "", "", time.Time{}, plugins.Permanent(fmt.Errorf("ttlHours: %v is less than 1", req.Input["ttlHours"]))
 	}
-	return cluster, ns, time.Now().Add(time.Duration(hours) * time.Hour), nil
+	if max := a.p.environmentTemplate().MaxTTL; max > 0 && ttl > max {
+		return "", "", time.Time{}, plugins.Permanent(&provision.InvalidInput{Fields: []*provision.FieldError{{Field: "ttlHours", Detail: fmt.Sprintf("%v is longer than the allowed %v", ttl, max)}}})
+	}
+	return cluster, ns, time.Now().Add(ttl), nil
 }
 
 func (a extendEnvironment) Plan(ctx context.Context, req plugins.ActionRequest) (*plugins.Plan, error) {

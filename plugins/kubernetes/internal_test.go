@@ -221,3 +221,25 @@ func TestImpersonated(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvironmentTemplateFromConfig: kubernetes.environmentTemplate reaches
+// the rendered environment, and a bad one stops the plugin at start with
+// the field named.
+func TestEnvironmentTemplateFromConfig(t *testing.T) {
+	cfg := config.Default().Kubernetes
+	cfg.EnvironmentTemplate.Quota.CPU = "3"
+	cfg.EnvironmentTemplate.OwnerClusterRole = "team-admin"
+	cfg.Impersonation.Group = "oidc:{group}"
+	p, err := New(Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := p.environmentTemplate()
+	if tmpl.Quota.CPU != "3" || tmpl.Quota.Memory != "4Gi" || tmpl.OwnerClusterRole != "team-admin" || tmpl.KubernetesGroup("team-a") != "oidc:team-a" {
+		t.Fatalf("template: %+v", tmpl)
+	}
+	cfg.EnvironmentTemplate.Quota.MaxMemory = "lots"
+	if _, err := New(Options{Config: cfg}); err == nil || !strings.Contains(err.Error(), "template.quota.maxMemory") {
+		t.Fatalf("a bad template: %v", err)
+	}
+}

@@ -109,6 +109,9 @@ func New(opts Options) (*Plugin, error) {
 	if groupRef(cfg.Owner) == "" {
 		return nil, fmt.Errorf("kubernetes.owner: %q is not a group ref", cfg.Owner)
 	}
+	if err := provision.TemplateFrom(cfg.EnvironmentTemplate, cfg.Labels, cfg.Impersonation.Group).Check(); err != nil {
+		return nil, fmt.Errorf("kubernetes.environmentTemplate: %w", err)
+	}
 	l := cfg.Labels
 	p := &Plugin{
 		cfg: cfg, store: opts.Store, log: opts.Log, kinds: opts.Kinds,

@@ -190,6 +190,27 @@ func (t EnvironmentTemplate) withDefaults() EnvironmentTemplate {
 	return t
 }
 
+// TemplateFrom is the template of Pont's configuration
+// (kubernetes.environmentTemplate, with the plugin's labels and the
+// impersonation's group format); empty keys take the defaults.
+func TemplateFrom(c config.EnvironmentTemplate, labels config.KubernetesLabels, groupFormat string) EnvironmentTemplate {
+	return EnvironmentTemplate{
+		Labels: labels,
+		Quota: QuotaTemplate{CPU: c.Quota.CPU, Memory: c.Quota.Memory, MaxCPU: c.Quota.MaxCPU, MaxMemory: c.Quota.MaxMemory,
+			Extra: c.Quota.Extra},
+		Limits: LimitTemplate{DefaultCPU: c.Limits.DefaultCPU, DefaultMemory: c.Limits.DefaultMemory,
+			RequestCPU: c.Limits.RequestCPU, RequestMemory: c.Limits.RequestMemory},
+		OwnerClusterRole: c.OwnerClusterRole,
+		GroupFormat:      groupFormat,
+		DNS:              DNSTemplate{Namespace: c.DNS.Namespace, PodLabels: c.DNS.PodLabels, AnyDestination: c.DNS.AnyDestination},
+		MaxTTL:           c.MaxTTL,
+	}.withDefaults()
+}
+
+// Check validates the template as the platform team configured it; its
+// errors name the template's fields ("template.quota.cpu").
+func (t EnvironmentTemplate) Check() error { return t.withDefaults().validate() }
+
 // KubernetesGroup is the Kubernetes group name of a catalog group, by
 // GroupFormat. Pass the user's groups through it before ForUser, so that
 // the groups impersonated and the group bound agree.
