@@ -113,12 +113,31 @@ export function App() {
       first.current = false;
       return;
     }
-    // A new page: tell screen readers by moving focus to its heading.
-    const h = main.current?.querySelector('h1');
-    if (h) {
+    // A new page: tell screen readers by moving focus to its heading,
+    // once it is there (a lazy page or its data may come a moment later),
+    // unless the user has moved focus into the page meanwhile.
+    const box = main.current;
+    if (!box) return;
+    const focusHeading = () => {
+      // Not the old page's heading, which Suspense keeps (hidden) until the new page is ready.
+      const h = [...box.querySelectorAll('h1')].find((x) => x.getClientRects().length > 0);
+      if (!h) return false;
+      const active = document.activeElement;
+      if (active && active !== document.body && active !== box && box.contains(active)) return true;
       h.setAttribute('tabindex', '-1');
       h.focus({ preventScroll: true });
-    }
+      return true;
+    };
+    if (focusHeading()) return;
+    const obs = new MutationObserver(() => {
+      if (focusHeading()) obs.disconnect();
+    });
+    obs.observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ['style'] });
+    const stop = setTimeout(() => obs.disconnect(), 5000);
+    return () => {
+      obs.disconnect();
+      clearTimeout(stop);
+    };
   }, [loc.pathname]);
 
   useEffect(() => {
@@ -140,11 +159,11 @@ export function App() {
         <nav aria-label="Main" className="main-nav">
           <ul>
             {navItems
-              .filter((n) => n.key !== 'admin' || viewer.data?.viewer.admin)
+              .filter((n) => n.key !== 'admin' || viewer.data)
               .map((n) => (
                 <li key={n.key}>
                   <Link href={n.href} aria-current={current === n.key ? 'page' : undefined}>
-                    {n.label}
+                    {n.key === 'admin' && !viewer.data?.viewer.admin ? 'API tokens' : n.label}
                   </Link>
                 </li>
               ))}

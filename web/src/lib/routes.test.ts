@@ -9,6 +9,7 @@ describe('parseRoute', () => {
     ['/catalog/', '?kind=API', { page: 'catalog', kind: 'api' }],
     ['/catalog/default/Component/checkout', '', { page: 'entity', namespace: 'default', kind: 'component', name: 'checkout', tab: 'overview' }],
     ['/catalog/ops/api/pay.v1', '?tab=graph', { page: 'entity', namespace: 'ops', kind: 'api', name: 'pay.v1', tab: 'graph' }],
+    ['/catalog/default/component/x', '?tab=actions&action=example.announce', { page: 'entity', namespace: 'default', kind: 'component', name: 'x', tab: 'actions', action: 'example.announce' }],
     ['/catalog/default/component/a%20b', '', { page: 'entity', namespace: 'default', kind: 'component', name: 'a b', tab: 'overview' }],
     ['/runs/42', '', { page: 'run', id: '42' }],
     ['/approvals', '', { page: 'approvals' }],
@@ -29,6 +30,7 @@ describe('hrefOf', () => {
     { page: 'catalog', kind: 'group' },
     { page: 'entity', namespace: 'default', kind: 'component', name: 'a/b c', tab: 'overview' },
     { page: 'entity', namespace: 'x', kind: 'api', name: 'y', tab: 'graph' },
+    { page: 'entity', namespace: 'x', kind: 'resource', name: 'dev', tab: 'actions', action: 'kubernetes.extend-environment' },
     { page: 'run', id: 'r 1' },
     { page: 'admin' },
   ])('round-trips %j', (r) => {

@@ -7,7 +7,7 @@ export type Route =
   | { page: 'home' }
   | { page: 'search'; query: string; kinds: string[] }
   | { page: 'catalog'; kind: string }
-  | { page: 'entity'; namespace: string; kind: string; name: string; tab: string }
+  | { page: 'entity'; namespace: string; kind: string; name: string; tab: string; action?: string }
   | { page: 'kubernetes' }
   | { page: 'runs' }
   | { page: 'approvals' }
@@ -42,7 +42,10 @@ export function parseRoute(pathname: string, search = ''): Route {
     case 'catalog':
       if (seg.length === 1) return { page: 'catalog', kind: (params.get('kind') ?? 'component').toLowerCase() };
       if (seg.length === 4 && seg[1] && seg[2] && seg[3]) {
-        return { page: 'entity', namespace: seg[1], kind: seg[2].toLowerCase(), name: seg[3], tab: params.get('tab') ?? 'overview' };
+        const r: Extract<Route, { page: 'entity' }> = { page: 'entity', namespace: seg[1], kind: seg[2].toLowerCase(), name: seg[3], tab: params.get('tab') ?? 'overview' };
+        const action = params.get('action');
+        if (action) r.action = action;
+        return r;
       }
       break;
     case 'kubernetes':
@@ -78,7 +81,11 @@ export function hrefOf(r: Route): string {
       return r.kind === 'component' ? '/catalog' : `/catalog?kind=${encodeURIComponent(r.kind)}`;
     case 'entity': {
       const base = entityPath({ kind: r.kind, namespace: r.namespace, name: r.name });
-      return r.tab && r.tab !== 'overview' ? `${base}?tab=${encodeURIComponent(r.tab)}` : base;
+      const p = new URLSearchParams();
+      if (r.tab && r.tab !== 'overview') p.set('tab', r.tab);
+      if (r.action) p.set('action', r.action);
+      const qs = p.toString();
+      return qs ? `${base}?${qs}` : base;
     }
     case 'kubernetes':
       return '/kubernetes';

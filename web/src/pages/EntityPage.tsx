@@ -1,18 +1,23 @@
 // An entity: overview, relations, the relation graph (loaded on demand:
-// @xyflow/react is a chunk of its own), the API definition, and the
-// problems met reading its descriptor.
+// @xyflow/react is a chunk of its own), the API definition (rendered by a
+// lazy chunk), the actions offered on it, its live Kubernetes state, and
+// the problems met reading its descriptor.
 
 import { Suspense, lazy, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { EntityLink, KindBadge, Tags } from '../components/EntityBits';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { EntityPageDocument, type EntityPageQuery, type EntityRefNameFragment } from '../gql/graphql';
+import { EntityActionsDocument, EntityPageDocument, type EntityPageQuery, type EntityRefNameFragment } from '../gql/graphql';
 import { formatRef } from '../lib/entityRef';
 import { ago, kindLabel, safeHref } from '../lib/format';
 import { Link } from '../lib/nav';
 import { hrefOf, type Route } from '../lib/routes';
 
+import { EntityActions } from './EntityActions';
+
 const EntityGraphView = lazy(() => import('./EntityGraphView'));
+const ApiDefinition = lazy(() => import('./ApiDefinition'));
+const EntityKubernetes = lazy(() => import('./EntityKubernetes'));
 
 type Entity = NonNullable<EntityPageQuery['entity']>;
 type EntityRoute = Extract<Route, { page: 'entity' }>;
@@ -227,12 +232,19 @@ export function EntityPage({ route }: { route: EntityRoute }) {
   const ref = formatRef(route);
   const [res, reexec] = useQuery({ query: EntityPageDocument, variables: { ref } });
   const e = res.data?.entity;
+  const [acts, reexecActs] = useQuery({ query: EntityActionsDocument, variables: { target: ref }, pause: !e });
   const definition = e ? (field(e, 'definition') as string | null | undefined) : null;
+  const type = e ? (field(e, 'type') as string | null | undefined) : null;
+  const kind = e?.kind.toLowerCase();
+  const kube = kind === 'component' || (kind === 'resource' && (type === 'environment' || type === 'database'));
+  const nActions = acts.data?.actions.length;
   const tabs = [
     { id: 'overview', label: 'Overview' },
     { id: 'relations', label: `Relations${e ? ` (${e.relations.length})` : ''}` },
     { id: 'graph', label: 'Graph' },
     ...(definition ? [{ id: 'definition', label: 'Definition' }] : []),
+    ...(kube ? [{ id: 'kubernetes', label: 'Kubernetes' }] : []),
+    { id: 'actions', label: `Actions${nActions ? ` (${nActions})` : ''}` },
     { id: 'problems', label: `Problems${e && e.processingErrors.length > 0 ? ` (${e.processingErrors.length})` : ''}` },
   ];
   const tab = tabs.some((t) => t.id === route.tab) ? route.tab : 'overview';
@@ -272,7 +284,7 @@ export function EntityPage({ route }: { route: EntityRoute }) {
         <ul>
           {tabs.map((t) => (
             <li key={t.id}>
-              <Link href={hrefOf({ ...route, tab: t.id })} aria-current={t.id === tab ? 'page' : undefined}>
+              <Link href={hrefOf({ ...route, tab: t.id, action: undefined })} aria-current={t.id === tab ? 'page' : undefined}>
                 {t.label}
               </Link>
             </li>
@@ -287,12 +299,24 @@ export function EntityPage({ route }: { route: EntityRoute }) {
         </Suspense>
       )}
       {tab === 'definition' && definition && (
-        <section>
-          <h2 className="visually-hidden">Definition</h2>
-          <pre className="definition" tabIndex={0} aria-label="API definition">
-            {definition}
-          </pre>
-        </section>
+        <Suspense fallback={<Loading what="the definition" />}>
+          <ApiDefinition text={definition} type={type} />
+        </Suspense>
+      )}
+      {tab === 'kubernetes' && kube && (
+        <Suspense fallback={<Loading what="the Kubernetes state" />}>
+          <EntityKubernetes route={route} entityRef={e.ref} kind={e.kind} type={type} />
+        </Suspense>
+      )}
+      {tab === 'actions' && (
+        <EntityActions
+          route={route}
+          target={e.ref}
+          actions={acts.data?.actions}
+          error={acts.error}
+          fetching={acts.fetching}
+          retry={() => reexecActs({ requestPolicy: 'network-only' })}
+        />
       )}
       {tab === 'problems' && <Problems e={e} />}
     </article>

@@ -8,6 +8,7 @@ import { RefLink } from '../components/EntityBits';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { InventoryChangedDocument, InventoryDocument } from '../gql/graphql';
 import { ago } from '../lib/format';
+import { ttl } from '../lib/inventory';
 
 export default function KubernetesPage() {
   const [res, reexec] = useQuery({ query: InventoryDocument, requestPolicy: 'cache-and-network' });
@@ -85,18 +86,27 @@ export default function KubernetesPage() {
                     <th scope="col">Owner</th>
                     <th scope="col">Phase</th>
                     <th scope="col">Quota</th>
+                    <th scope="col">Time to live</th>
                   </tr>
                 </thead>
                 <tbody>
                   {envs.map((e) => (
                     <tr key={`${e.cluster}/${e.namespace}`}>
-                      <th scope="row">{e.name}{e.stale && <span className="badge warn">stale</span>}</th>
+                      <th scope="row">
+                        <RefLink refText={e.entityRef} contextKind="resource" />
+                        {e.stale && <span className="badge warn">stale</span>}
+                        <span className="sub">{e.name}</span>
+                      </th>
                       <td>{e.cluster}/{e.namespace}</td>
                       <td>
                         <RefLink refText={e.owner} contextKind="group" />
                       </td>
                       <td>{e.phase}</td>
                       <td>{e.quota.map((q) => `${q.resource} ${q.used ?? '?'}/${q.hard}`).join(', ')}</td>
+                      <td>
+                        <span className={`ttl-${ttl(e.expiresAt).level}`}>{ttl(e.expiresAt).text}</span>
+                        {e.createdBy && <span className="sub">for {e.createdBy}</span>}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
