@@ -33,6 +33,11 @@ func (r *actionResolver) Approval(ctx context.Context, obj *plugins.ActionSpec) 
 	return obj.Approval.Always || obj.Approval.When != nil, nil
 }
 
+// Approvers is the resolver for the approvers field.
+func (r *actionResolver) Approvers(ctx context.Context, obj *plugins.ActionSpec) ([]string, error) {
+	return obj.Approval.Who(), nil
+}
+
 // State is the resolver for the state field.
 func (r *actionRunResolver) State(ctx context.Context, obj *runner.Run) (model.RunState, error) {
 	return model.RunState(strings.ToUpper(obj.State)), nil

@@ -88,12 +88,15 @@ func deref(s *string) string {
 }
 
 // groupFilter reads an owner filter: "team-a" means group:default/team-a.
-func groupFilter(s *string) string {
+func groupFilter(s *string) string { return refFilter(s, "group") }
+
+// refFilter is an entity ref argument in full (kind defaulted), "" for none.
+func refFilter(s *string, kind string) string {
 	v := deref(s)
 	if v == "" {
 		return ""
 	}
-	ref, err := catalog.ParseRef(v, catalog.RefDefaults{Kind: "group", Namespace: catalog.DefaultNamespace})
+	ref, err := catalog.ParseRef(v, catalog.RefDefaults{Kind: kind, Namespace: catalog.DefaultNamespace})
 	if err != nil {
 		return v // matches nothing
 	}

@@ -63,28 +63,29 @@ func (r *queryResolver) Clusters(ctx context.Context) ([]*plugins.Cluster, error
 }
 
 // Environments is the resolver for the environments field.
-func (r *queryResolver) Environments(ctx context.Context, cluster *string, owner *string, first *int, after *string) (*model.EnvironmentConnection, error) {
+func (r *queryResolver) Environments(ctx context.Context, cluster *string, owner *string, component *string, first *int, after *string) (*model.EnvironmentConnection, error) {
 	if err := r.checkPage(first, nil); err != nil {
 		return nil, err
 	}
 	if !r.readsInventory(ctx) {
 		return &model.EnvironmentConnection{Nodes: []*plugins.Environment{}}, nil
 	}
-	f := plugins.EnvironmentFilter{Cluster: deref(cluster), Owner: groupFilter(owner)}
+	f := plugins.EnvironmentFilter{Cluster: deref(cluster), Owner: groupFilter(owner), Component: refFilter(component, "component")}
 	envs := r.deps.Inventory.Environments(f)
 	page, next, total := pageOf(envs, first, after, r.deps.Limits.defaultPageSize(), func(e plugins.Environment) string { return e.Cluster + "/" + e.Namespace })
 	return &model.EnvironmentConnection{Nodes: ptrs(page), TotalCount: total, EndCursor: next, HasNextPage: next != nil}, nil
 }
 
 // Databases is the resolver for the databases field.
-func (r *queryResolver) Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) (*model.DatabaseConnection, error) {
+func (r *queryResolver) Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, component *string, first *int, after *string) (*model.DatabaseConnection, error) {
 	if err := r.checkPage(first, nil); err != nil {
 		return nil, err
 	}
 	if !r.readsInventory(ctx) {
 		return &model.DatabaseConnection{Nodes: []*plugins.Database{}}, nil
 	}
-	f := plugins.DatabaseFilter{Cluster: deref(cluster), Owner: groupFilter(owner), Engine: deref(engine), Environment: deref(environment)}
+	f := plugins.DatabaseFilter{Cluster: deref(cluster), Owner: groupFilter(owner), Engine: deref(engine), Environment: deref(environment),
+		Component: refFilter(component, "component")}
 	if status != nil {
 		f.Health = *status
 	}

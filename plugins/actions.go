@@ -79,6 +79,14 @@ type ApprovalPolicy struct {
 	Expires time.Duration
 }
 
+// Who lists who may approve: Approvers, or by default owners and admins.
+func (p ApprovalPolicy) Who() []string {
+	if len(p.Approvers) == 0 {
+		return []string{"owners", "admins"}
+	}
+	return p.Approvers
+}
+
 // Needed tells whether req needs approval.
 func (p ApprovalPolicy) Needed(req ActionRequest) bool {
 	return p.Always || (p.When != nil && p.When(req))

@@ -136,6 +136,8 @@ func (d *Database) Key() string {
 type EnvironmentFilter struct {
 	Cluster string
 	Owner   string // entity ref
+	// Component keeps the environments linked to this component (ref).
+	Component string
 }
 
 // DatabaseFilter selects databases; empty fields match all.
@@ -145,6 +147,9 @@ type DatabaseFilter struct {
 	Engine      string
 	Health      Health
 	Environment string // entity ref
+	// Component keeps the databases this component (ref) depends on, and
+	// those in the environments linked to it.
+	Component string
 }
 
 // Workload is a Deployment or StatefulSet, or a Pod no workload owns.

@@ -105,6 +105,7 @@ type ComplexityRoot struct {
 
 	Action struct {
 		Approval    func(childComplexity int) int
+		Approvers   func(childComplexity int) int
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
 		InputSchema func(childComplexity int) int
@@ -127,6 +128,7 @@ type ComplexityRoot struct {
 		Action            func(childComplexity int) int
 		ApprovalExpiresAt func(childComplexity int) int
 		Approvals         func(childComplexity int) int
+		Approvers         func(childComplexity int) int
 		Attempts          func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		Error             func(childComplexity int) int
@@ -489,10 +491,10 @@ type ComplexityRoot struct {
 		Actions      func(childComplexity int, target string) int
 		AuditEvents  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Clusters     func(childComplexity int) int
-		Databases    func(childComplexity int, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) int
+		Databases    func(childComplexity int, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, component *string, first *int, after *string) int
 		Entities     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *model.EntityOrder, where *ent.EntityWhereInput) int
 		Entity       func(childComplexity int, ref string) int
-		Environments func(childComplexity int, cluster *string, owner *string, first *int, after *string) int
+		Environments func(childComplexity int, cluster *string, owner *string, component *string, first *int, after *string) int
 		Graph        func(childComplexity int, ref string, depth int, relationTypes []string) int
 		Locations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.RegisteredLocationOrder, where *ent.RegisteredLocationWhereInput) int
 		Node         func(childComplexity int, id string) int
@@ -692,6 +694,7 @@ type ComplexityRoot struct {
 type ActionResolver interface {
 	InputSchema(ctx context.Context, obj *plugins.ActionSpec) (any, error)
 	Approval(ctx context.Context, obj *plugins.ActionSpec) (bool, error)
+	Approvers(ctx context.Context, obj *plugins.ActionSpec) ([]string, error)
 }
 type ActionRunResolver interface {
 	State(ctx context.Context, obj *runner.Run) (model.RunState, error)
@@ -747,8 +750,8 @@ type QueryResolver interface {
 	Graph(ctx context.Context, ref string, depth int, relationTypes []string) (*model.EntityGraph, error)
 	Search(ctx context.Context, query string, kinds []string, first *int, after *string, facets []string, filters []*model.SearchFilter) (*model.SearchResult, error)
 	Clusters(ctx context.Context) ([]*plugins.Cluster, error)
-	Environments(ctx context.Context, cluster *string, owner *string, first *int, after *string) (*model.EnvironmentConnection, error)
-	Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, first *int, after *string) (*model.DatabaseConnection, error)
+	Environments(ctx context.Context, cluster *string, owner *string, component *string, first *int, after *string) (*model.EnvironmentConnection, error)
+	Databases(ctx context.Context, cluster *string, owner *string, engine *string, status *plugins.Health, environment *string, component *string, first *int, after *string) (*model.DatabaseConnection, error)
 }
 type SubscriptionResolver interface {
 	EntityChanged(ctx context.Context, kinds []string, refs []string) (<-chan *model.EntityChange, error)
@@ -1041,6 +1044,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.Approval(childComplexity), true
+	case "Action.approvers":
+		if e.ComplexityRoot.Action.Approvers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Approvers(childComplexity), true
 	case "Action.description":
 		if e.ComplexityRoot.Action.Description == nil {
 			break
@@ -1122,6 +1131,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionRun.Approvals(childComplexity), true
+	case "ActionRun.approvers":
+		if e.ComplexityRoot.ActionRun.Approvers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRun.Approvers(childComplexity), true
 	case "ActionRun.attempts":
 		if e.ComplexityRoot.ActionRun.Attempts == nil {
 			break
@@ -2933,7 +2948,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Databases(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["engine"].(*string), args["status"].(*plugins.Health), args["environment"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Databases(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["engine"].(*string), args["status"].(*plugins.Health), args["environment"].(*string), args["component"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.entities":
 		if e.ComplexityRoot.Query.Entities == nil {
 			break
@@ -2966,7 +2981,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Environments(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Environments(childComplexity, args["cluster"].(*string), args["owner"].(*string), args["component"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.graph":
 		if e.ComplexityRoot.Query.Graph == nil {
 			break
@@ -4010,6 +4025,8 @@ type Action {
   inputSchema: JSON!
   "Set when some runs (or all) wait for approval."
   approval: Boolean!
+  "Who may approve its runs: owners (members of the target's owning group), admins, or group refs. Never the requester."
+  approvers: [String!]!
 }
 
 "What a run would change."
@@ -4058,6 +4075,8 @@ type ActionRun {
   "While the run waits for approval: when the request expires."
   approvalExpiresAt: Time
   approvals: [RunApproval!]!
+  "Who may approve it: owners (members of the target's owning group), admins, or group refs. Never the requester."
+  approvers: [String!]!
   "The run's log, after seq (default: from the start), at most first lines."
   events(after: Int, first: Int): [RunEvent!]!
 }
@@ -5912,9 +5931,9 @@ extend type Query {
   "Every cluster Pont watches."
   clusters: [KubernetesCluster!]!
   "Environments, by cluster and namespace."
-  environments(cluster: String, owner: String, first: Int, after: String): EnvironmentConnection!
+  environments(cluster: String, owner: String, component: String, first: Int, after: String): EnvironmentConnection!
   "Databases, by cluster, namespace, kind and name."
-  databases(cluster: String, owner: String, engine: String, status: DatabaseHealth, environment: String, first: Int, after: String): DatabaseConnection!
+  databases(cluster: String, owner: String, engine: String, status: DatabaseHealth, environment: String, component: String, first: Int, after: String): DatabaseConnection!
 }
 
 extend type Component {
@@ -6072,6 +6091,8 @@ func (ec *executionContext) childFields_Action(ctx context.Context, field graphq
 		return ec.fieldContext_Action_inputSchema(ctx, field)
 	case "approval":
 		return ec.fieldContext_Action_approval(ctx, field)
+	case "approvers":
+		return ec.fieldContext_Action_approvers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Action", field.Name)
 }
@@ -6134,6 +6155,8 @@ func (ec *executionContext) childFields_ActionRun(ctx context.Context, field gra
 		return ec.fieldContext_ActionRun_approvalExpiresAt(ctx, field)
 	case "approvals":
 		return ec.fieldContext_ActionRun_approvals(ctx, field)
+	case "approvers":
+		return ec.fieldContext_ActionRun_approvers(ctx, field)
 	case "events":
 		return ec.fieldContext_ActionRun_events(ctx, field)
 	}
@@ -7649,22 +7672,30 @@ func (ec *executionContext) field_Query_databases_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["environment"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "component",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["component"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -7755,22 +7786,30 @@ func (ec *executionContext) field_Query_environments_args(ctx context.Context, r
 		return nil, err
 	}
 	args["owner"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "component",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["component"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -9411,6 +9450,29 @@ func (ec *executionContext) fieldContext_Action_approval(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Action", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Action_approvers(ctx context.Context, field graphql.CollectedField, obj *plugins.ActionSpec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_approvers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Action().Approvers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_approvers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, true, true, "String")
+}
+
 func (ec *executionContext) _ActionChange_action(ctx context.Context, field graphql.CollectedField, obj *plugins.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9942,6 +10004,29 @@ func (ec *executionContext) fieldContext_ActionRun_approvals(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ActionRun_approvers(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRun_approvers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approvers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRun_approvers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRun", field, false, false, "String")
 }
 
 func (ec *executionContext) _ActionRun_events(ctx context.Context, field graphql.CollectedField, obj *runner.Run) (ret graphql.Marshaler) {
@@ -17457,7 +17542,7 @@ func (ec *executionContext) _Query_environments(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Environments(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Environments(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["component"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EnvironmentConnection) graphql.Marshaler {
@@ -17501,7 +17586,7 @@ func (ec *executionContext) _Query_databases(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Databases(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["engine"].(*string), fc.Args["status"].(*plugins.Health), fc.Args["environment"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Databases(ctx, fc.Args["cluster"].(*string), fc.Args["owner"].(*string), fc.Args["engine"].(*string), fc.Args["status"].(*plugins.Health), fc.Args["environment"].(*string), fc.Args["component"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DatabaseConnection) graphql.Marshaler {
@@ -26148,6 +26233,12 @@ func (ec *executionContext) _Action(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Action_approval(ctx, field, obj)
 				})
+		case "approvers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Action_approvers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26342,6 +26433,11 @@ func (ec *executionContext) _ActionRun(ctx context.Context, sel ast.SelectionSet
 			}
 		case "approvals":
 			out.Values[i] = ec._ActionRun_approvals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvers":
+			out.Values[i] = ec._ActionRun_approvers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -394,7 +394,8 @@ func (inv *inventory) environments(f plugins.EnvironmentFilter) []plugins.Enviro
 			continue
 		}
 		for _, e := range cs.envs {
-			if f.Owner != "" && !strings.EqualFold(f.Owner, e.Owner) {
+			if (f.Owner != "" && !strings.EqualFold(f.Owner, e.Owner)) ||
+				(f.Component != "" && !containsFold(e.Components, f.Component)) {
 				continue
 			}
 			out = append(out, *e)
@@ -421,7 +422,8 @@ func (inv *inventory) databases(f plugins.DatabaseFilter) []plugins.Database {
 			if (f.Owner != "" && !strings.EqualFold(f.Owner, d.Owner)) ||
 				(f.Engine != "" && !strings.EqualFold(f.Engine, d.Engine)) ||
 				(f.Health != "" && f.Health != d.Health) ||
-				(f.Environment != "" && !strings.EqualFold(f.Environment, d.Environment)) {
+				(f.Environment != "" && !strings.EqualFold(f.Environment, d.Environment)) ||
+				(f.Component != "" && !usedBy(cs, d, f.Component)) {
 				continue
 			}
 			out = append(out, *d)
@@ -517,4 +519,18 @@ func (inv *inventory) entities(cluster string, want func(ref string) bool) []*ca
 		}
 	}
 	return out
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
+// usedBy tells whether a component (ref) depends on a database, or is
+// linked to its environment. Call with mu held.
+func usedBy(cs *clusterState, d *plugins.Database, component string) bool {
+	if containsFold(d.Dependents, component) {
+		return true
+	}
+	env := cs.envs[d.Namespace]
+	return env != nil && containsFold(env.Components, component)
 }

@@ -230,6 +230,16 @@ func TestThreeClusters(t *testing.T) {
 			pg.Environment != dev.EntityRef || !slices.Equal(pg.Dependents, []string{"component:default/payments"}) {
 			t.Errorf("pg: %+v", pg)
 		}
+		// A component's environments and databases.
+		if got := p.Environments(plugins.EnvironmentFilter{Component: "component:default/payments"}); len(got) != 1 || got[0].EntityRef != dev.EntityRef {
+			t.Errorf("payments' environments: %+v", got)
+		}
+		if got := p.Databases(plugins.DatabaseFilter{Component: "component:default/payments"}); len(got) != 1 || got[0].Name != "pg" {
+			t.Errorf("payments' databases: %+v", got)
+		}
+		if got := p.Databases(plugins.DatabaseFilter{Component: "component:default/nothing"}); len(got) != 0 {
+			t.Errorf("nothing's databases: %+v", got)
+		}
 		other := database(p, c1.Name, "kube-stuff", "other")
 		if other == nil || other.Environment != "" || other.Owner != "group:default/platform" || other.Health != plugins.HealthProgressing {
 			t.Errorf("database outside an environment: %+v", other)

@@ -133,6 +133,8 @@ type Run struct {
 	ApprovalExpiresAt *time.Time
 	NeedsApproval     bool
 	Approvals         []Approval
+	// Approvers may approve it (plugins.ApprovalPolicy.Who).
+	Approvers []string
 }
 
 // Approval is one decision.
@@ -350,6 +352,9 @@ func (r *Runner) view(ctx context.Context, row *ent.ActionRun) (*Run, error) {
 		RequestedBy: row.RequestedBy, Error: row.Error, Attempts: row.Attempts, CreatedAt: row.CreatedAt,
 		UpdatedAt: row.UpdatedAt, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt,
 		ApprovalExpiresAt: row.ApprovalExpiresAt, NeedsApproval: row.ApprovalExpiresAt != nil,
+	}
+	if a, ok := r.o.Registry.Action(row.Action); ok {
+		run.Approvers = a.Spec().Approval.Who()
 	}
 	_ = json.Unmarshal([]byte(row.Input), &run.Input)
 	if row.Plan != "" {
