@@ -24,6 +24,7 @@ import (
 	"github.com/pont-dev/pont/internal/config"
 	pontdb "github.com/pont-dev/pont/internal/database"
 	"github.com/pont-dev/pont/internal/jobs"
+	"github.com/pont-dev/pont/internal/testutil/benchdoc"
 	"github.com/pont-dev/pont/internal/testutil/dbtest"
 	"github.com/pont-dev/pont/internal/testutil/graphtest"
 	"github.com/pont-dev/pont/internal/testutil/kubetest"
@@ -76,7 +77,7 @@ func BenchmarkActions(b *testing.B) {
 	if v := os.Getenv("BENCH_DB"); v != "" {
 		dbs = slices.DeleteFunc(dbs, func(d string) bool { return !strings.Contains(v, d) })
 	}
-	rep := actionsReport{Opts: o, At: time.Now(), Load: loadAverage(), Results: map[string]*actionsResult{}}
+	rep := actionsReport{Opts: o, At: time.Now(), Load: benchdoc.LoadAverage(), Results: map[string]*actionsResult{}}
 	for _, name := range dbs {
 		b.Run(name, func(b *testing.B) {
 			var cfg pontdb.Config
@@ -98,9 +99,9 @@ func BenchmarkActions(b *testing.B) {
 		})
 	}
 	rep.Took = time.Since(rep.At)
-	rep.LoadAfter = loadAverage()
+	rep.LoadAfter = benchdoc.LoadAverage()
 	if out := os.Getenv("PONT_BENCH_REPORT"); out != "" && len(rep.Results) > 0 {
-		if err := spliceSection(out, actionsBegin, actionsEnd, "## Actions (issue 6)\n\n"+rep.markdown()); err != nil {
+		if err := benchdoc.Splice(out, actionsBegin, actionsEnd, "## Actions (issue 6)\n\n"+rep.markdown()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -127,7 +128,7 @@ type actionsRig struct {
 const benchComponent = "component:default/svc-0-0"
 
 func benchActionsOn(b *testing.B, name string, cfg pontdb.Config, o actionsBenchOptions) *actionsResult {
-	res := &actionsResult{DB: name, Load: loadAverage(), Workers: o.Workers}
+	res := &actionsResult{DB: name, Load: benchdoc.LoadAverage(), Workers: o.Workers}
 	if res.Workers <= 0 {
 		res.Workers = jobs.DefaultWorkers
 	}
@@ -496,12 +497,6 @@ func machineCPU() (busy, all float64) {
 	return busy, all
 }
 
-func loadAverage() string {
-	load, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(load))
-	return strings.Join(f[:min(3, len(f))], " ")
-}
-
 // --- the report --------------------------------------------------------------
 
 // The actions section of docs/benchmarks.md lies between these markers.
@@ -509,27 +504,6 @@ const (
 	actionsBegin = "<!-- actions-benchmark: written by BenchmarkActions -->"
 	actionsEnd   = "<!-- /actions-benchmark -->"
 )
-
-// spliceSection replaces the section between begin and end in the file at
-// path, or appends it (or writes a file holding only it).
-func spliceSection(path, begin, end, section string) error {
-	block := begin + "\n" + section + end + "\n"
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	doc := string(old)
-	if i := strings.Index(doc, begin); i >= 0 {
-		if j := strings.Index(doc[i:], end); j >= 0 {
-			doc = doc[:i] + block + strings.TrimPrefix(doc[i+j+len(end):], "\n")
-			return os.WriteFile(path, []byte(doc), 0o644)
-		}
-	}
-	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-		doc = strings.TrimRight(doc, "\n") + "\n\n"
-	}
-	return os.WriteFile(path, []byte(doc+block), 0o644)
-}
 
 type actionsResult struct {
 	DB, Version, Load      string

@@ -25,6 +25,7 @@ import (
 	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/pont-dev/pont/internal/config"
+	"github.com/pont-dev/pont/internal/testutil/benchdoc"
 	"github.com/pont-dev/pont/internal/testutil/dbtest"
 	"github.com/pont-dev/pont/internal/testutil/graphtest"
 	"github.com/pont-dev/pont/internal/testutil/kubetest"
@@ -221,7 +222,7 @@ func BenchmarkInventory(b *testing.B) {
 	b.ReportMetric(float64(r.WorkloadsP99.Microseconds()), "workloads-p99-µs")
 	b.ReportMetric(float64(apiserverCalls), "apiserver-calls")
 	if out := os.Getenv("PONT_BENCH_REPORT"); out != "" {
-		if err := spliceReport(out, r.markdown()); err != nil {
+		if err := benchdoc.Splice(out, reportBegin, reportEnd, "## Kubernetes (issue 5)\n\n"+r.markdown()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -347,27 +348,6 @@ const (
 	reportBegin = "<!-- kubernetes-benchmark: written by BenchmarkInventory -->"
 	reportEnd   = "<!-- /kubernetes-benchmark -->"
 )
-
-// spliceReport replaces the Kubernetes section of the report at path (or
-// appends it; or writes a file holding only it).
-func spliceReport(path, section string) error {
-	block := reportBegin + "\n## Kubernetes (issue 5)\n\n" + section + reportEnd + "\n"
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	doc := string(old)
-	if i := strings.Index(doc, reportBegin); i >= 0 {
-		if j := strings.Index(doc[i:], reportEnd); j >= 0 {
-			doc = doc[:i] + block + strings.TrimPrefix(doc[i+j+len(reportEnd):], "\n")
-			return os.WriteFile(path, []byte(doc), 0o644)
-		}
-	}
-	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
-		doc = strings.TrimRight(doc, "\n") + "\n\n"
-	}
-	return os.WriteFile(path, []byte(doc+block), 0o644)
-}
 
 func (r kubeReport) markdown() string {
 	met := func(ok bool) string {

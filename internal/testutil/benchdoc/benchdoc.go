@@ -1,0 +1,41 @@
+// Package benchdoc writes a benchmark's section of docs/benchmarks.md: each
+// benchmark owns the text between its two marker comments and leaves the
+// rest of the file as it is, so the benchmarks can run apart (BENCH_ONLY)
+// and still leave one report.
+package benchdoc
+
+import (
+	"os"
+	"strings"
+)
+
+// Splice replaces the section between begin and end (the markers
+// included) in the file at path with begin, section and end; it appends
+// the section when the markers are not there, and writes a file holding
+// only it when there is no file.
+func Splice(path, begin, end, section string) error {
+	block := begin + "\n" + section + end + "\n"
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	doc := string(old)
+	if i := strings.Index(doc, begin); i >= 0 {
+		if j := strings.Index(doc[i:], end); j >= 0 {
+			doc = doc[:i] + block + strings.TrimPrefix(doc[i+j+len(end):], "\n")
+			return os.WriteFile(path, []byte(doc), 0o644)
+		}
+	}
+	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+		doc = strings.TrimRight(doc, "\n") + "\n\n"
+	}
+	return os.WriteFile(path, []byte(doc+block), 0o644)
+}
+
+// LoadAverage is the machine's 1, 5 and 15 minute load averages, which a
+// report gives beside its figures ("" where /proc is not there).
+func LoadAverage() string {
+	load, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(load))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
