@@ -50,9 +50,7 @@ import (
 //
 // With PONT_BENCH_REPORT=FILE it also writes the figures as markdown.
 func BenchmarkInventory(b *testing.B) {
-	load, _ := os.ReadFile("/proc/loadavg")
-	loadFields := strings.Fields(string(load))
-	loadAvg := strings.Join(loadFields[:min(3, len(loadFields))], " ")
+	loadAvg := benchdoc.LoadAverage()
 	perCluster := 2000
 	if v := os.Getenv("BENCH_KUBE_NS"); v != "" {
 		fmt.Sscan(v, &perCluster)
