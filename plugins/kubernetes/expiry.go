@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/pont-dev/pont/plugins"
 	"github.com/pont-dev/pont/plugins/kubernetes/provision"
@@ -139,59 +140,68 @@ func (a extendEnvironment) Spec() plugins.ActionSpec {
 	}
 }
 
-// expiry renders the namespace's new expiry; the same hours give the same
-// expiry for every attempt of one run, counted from the run's request.
-func (a extendEnvironment) expiry(req plugins.ActionRequest) (string, string, time.Time, error) {
+// extension is one run's extension: where, until when, as whom.
+type extension struct {
+	cluster, ns string
+	at          time.Time
+	cfg         *rest.Config // the cluster as the requester
+	obj         *unstructured.Unstructured
+}
+
+// extension checks the request and renders the namespace's new expiry,
+// counted from now.
+func (a extendEnvironment) extension(req plugins.ActionRequest) (*extension, error) {
 	cluster, ns, err := where(req.Target)
 	if err != nil {
-		return "", "", time.Time{}, err
+		return nil, err
 	}
 	hours, _ := req.Input["ttlHours"].(float64)
 	ttl := time.Duration(hours) * time.Hour
 	if hours < 1 {
-		return "", "", time.Time{}, plugins.Permanent(fmt.Errorf("ttlHours: %v is less than 1", req.Input["ttlHours"]))
+		return nil, plugins.Permanent(fmt.Errorf("ttlHours: %v is less than 1", req.Input["ttlHours"]))
 	}
 	if max := a.p.environmentTemplate().MaxTTL; max > 0 && ttl > max {
-		return "", "", time.Time{}, plugins.Permanent(&provision.InvalidInput{Fields: []*provision.FieldError{{Field: "ttlHours", Detail: fmt.Sprintf("%v is longer than the allowed %v", ttl, max)}}})
+		return nil, plugins.Permanent(&provision.InvalidInput{Fields: []*provision.FieldError{{Field: "ttlHours", Detail: fmt.Sprintf("%v is longer than the allowed %v", ttl, max)}}})
 	}
-	return cluster, ns, time.Now().Add(ttl), nil
+	cfg, err := a.p.userConfig(cluster, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	at := time.Now().Add(ttl)
+	return &extension{cluster: cluster, ns: ns, at: at, cfg: cfg, obj: provision.ExpiryObject(ns, at, req.RunID)}, nil
+}
+
+func (e *extension) String() string {
+	return fmt.Sprintf("namespace %s on %s expires at %s", e.ns, e.cluster, e.at.UTC().Format(time.RFC3339))
 }
 
 func (a extendEnvironment) Plan(ctx context.Context, req plugins.ActionRequest) (*plugins.Plan, error) {
-	cluster, ns, at, err := a.expiry(req)
+	e, err := a.extension(req)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := a.p.userConfig(cluster, req.Actor)
-	if err != nil {
-		return nil, err
-	}
-	d, err := provision.PlanAs(ctx, cfg, []*unstructured.Unstructured{provision.ExpiryObject(ns, at, req.RunID)}, provision.ExpiryFieldManager)
+	d, err := provision.PlanAs(ctx, e.cfg, []*unstructured.Unstructured{e.obj}, provision.ExpiryFieldManager)
 	if err != nil {
 		return nil, clusterFailure(err)
 	}
-	return planOf(fmt.Sprintf("namespace %s on %s expires at %s", ns, cluster, at.UTC().Format(time.RFC3339)), d), nil
+	return planOf(e.String(), d), nil
 }
 
 func (a extendEnvironment) Run(ctx context.Context, req plugins.ActionRequest, out plugins.RunReporter) (*plugins.RunResult, error) {
-	cluster, ns, at, err := a.expiry(req)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := a.p.userConfig(cluster, req.Actor)
+	e, err := a.extension(req)
 	if err != nil {
 		return nil, err
 	}
 	err = out.Once("extend", func() error {
-		if err := provision.ApplyAs(ctx, cfg, []*unstructured.Unstructured{provision.ExpiryObject(ns, at, req.RunID)}, provision.ExpiryFieldManager); err != nil {
+		if err := provision.ApplyAs(ctx, e.cfg, []*unstructured.Unstructured{e.obj}, provision.ExpiryFieldManager); err != nil {
 			return clusterFailure(err)
 		}
-		out.Log("namespace %s on %s now expires at %s", ns, cluster, at.UTC().Format(time.RFC3339))
+		out.Log("%s", e)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &plugins.RunResult{Summary: "expires at " + at.UTC().Format(time.RFC3339), Entities: []string{req.Target.Ref},
-		Outputs: map[string]any{"expiresAt": at.UTC().Format(time.RFC3339)}}, nil
+	at := e.at.UTC().Format(time.RFC3339)
+	return &plugins.RunResult{Summary: "expires at " + at, Entities: []string{req.Target.Ref}, Outputs: map[string]any{"expiresAt": at}}, nil
 }
