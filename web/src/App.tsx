@@ -72,7 +72,7 @@ function Page({ route }: { route: Route }) {
     case 'home':
       return <HomePage />;
     case 'search':
-      return <SearchPage query={route.query} kinds={route.kinds} />;
+      return <SearchPage query={route.query} kinds={route.kinds} filters={route.filters} />;
     case 'catalog':
       return <CatalogPage kind={route.kind} />;
     case 'entity':

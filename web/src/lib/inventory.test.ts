@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byEntityRef, linkedDatabases, linkedEnvironments, readiness, refKey, ttl } from './inventory';
+import { byEntityRef, readiness, refKey, ttl } from './inventory';
 
 describe('refKey', () => {
   it('canonicalises', () => {
@@ -11,17 +11,12 @@ describe('refKey', () => {
 
 describe('linking', () => {
   const envs = [
-    { name: 'a', components: ['component:default/checkout'], entityRef: 'resource:default/env-a' },
-    { name: 'b', components: ['other'], entityRef: 'Resource:default/env-b' },
+    { name: 'a', entityRef: 'resource:default/env-a' },
+    { name: 'b', entityRef: 'Resource:default/env-b' },
   ];
-  const dbs = [{ name: 'pg', dependents: ['Component:default/Checkout'], entityRef: 'resource:default/pg' }];
-  it('finds a component’s environments and databases', () => {
-    expect(linkedEnvironments('checkout', envs).map((e) => e.name)).toEqual(['a']);
-    expect(linkedDatabases('component:default/checkout', dbs).map((d) => d.name)).toEqual(['pg']);
-    expect(linkedDatabases('other', dbs)).toEqual([]);
-  });
   it('finds an entity’s own record', () => {
     expect(byEntityRef('resource:default/env-b', envs)?.name).toBe('b');
+    expect(byEntityRef('Resource:default/env-a', envs)?.name).toBe('a');
     expect(byEntityRef('resource:default/none', envs)).toBeUndefined();
   });
 });

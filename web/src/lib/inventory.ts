@@ -1,29 +1,13 @@
-// Linking the live Kubernetes inventory to catalog entities: a
-// component's environments (by backstage.io/kubernetes-id) and databases
-// (their dependents), an environment or database entity's own record,
-// and an environment's time to live.
+// Linking the live Kubernetes inventory to catalog entities: refs in one
+// form, an environment or database entity's own record; and an
+// environment's time to live, a workload's readiness. (A component's environments and databases
+// are the API's to find: environments(component:), databases(component:).)
 
 import { parseRef, formatRef } from './entityRef';
 
 /** refKey is a ref in the catalog's canonical form: lower-case kind:namespace/name. */
 export function refKey(ref: string, defaultKind = 'component'): string {
   return formatRef(parseRef(ref, defaultKind)).toLowerCase();
-}
-
-export function sameRef(a: string, b: string, defaultKind = 'component'): boolean {
-  return refKey(a, defaultKind) === refKey(b, defaultKind);
-}
-
-/** linkedEnvironments are the environments listing the component. */
-export function linkedEnvironments<E extends { components: readonly string[] }>(ref: string, envs: readonly E[]): E[] {
-  const k = refKey(ref);
-  return envs.filter((e) => e.components.some((c) => refKey(c) === k));
-}
-
-/** linkedDatabases are the databases the component depends on. */
-export function linkedDatabases<D extends { dependents: readonly string[] }>(ref: string, dbs: readonly D[]): D[] {
-  const k = refKey(ref);
-  return dbs.filter((d) => d.dependents.some((c) => refKey(c) === k));
 }
 
 /** byEntityRef finds the inventory record of a catalog entity (a Resource). */

@@ -5,6 +5,12 @@ describe('parseRoute', () => {
   it.each<[string, string, Route]>([
     ['/', '', { page: 'home' }],
     ['/search', '?q=pay%20api&kind=component&kind=api', { page: 'search', query: 'pay api', kinds: ['component', 'api'] }],
+    ['/search', '?q=pay&kind=Component&kind=component', { page: 'search', query: 'pay', kinds: ['component'] }],
+    [
+      '/search',
+      '?q=pay&tag=java&type=service&owner=group%3Adefault%2Fteam-a&tag=Go&tag=go&lifecycle=&nope=x',
+      { page: 'search', query: 'pay', kinds: [], filters: { 'spec.type': ['service'], 'spec.owner': ['group:default/team-a'], 'metadata.tags': ['java', 'Go'] } },
+    ],
     ['/catalog', '', { page: 'catalog', kind: 'component' }],
     ['/catalog/', '?kind=API', { page: 'catalog', kind: 'api' }],
     ['/catalog/default/Component/checkout', '', { page: 'entity', namespace: 'default', kind: 'component', name: 'checkout', tab: 'overview' }],
@@ -26,6 +32,7 @@ describe('hrefOf', () => {
     { page: 'home' },
     { page: 'search', query: 'a&b c', kinds: ['api'] },
     { page: 'search', query: '', kinds: [] },
+    { page: 'search', query: 'pay', kinds: ['api'], filters: { 'spec.lifecycle': ['production', 'beta'], 'metadata.tags': ['a&b', 'c d'] } },
     { page: 'catalog', kind: 'component' },
     { page: 'catalog', kind: 'group' },
     { page: 'entity', namespace: 'default', kind: 'component', name: 'a/b c', tab: 'overview' },
@@ -37,5 +44,16 @@ describe('hrefOf', () => {
     const href = hrefOf(r);
     const u = new URL(href, 'http://pont.test');
     expect(parseRoute(u.pathname, u.search)).toEqual(r);
+  });
+});
+
+describe('search addresses', () => {
+  it('writes filters in a fixed order after the kinds', () => {
+    expect(
+      hrefOf({ page: 'search', query: 'x', kinds: ['api'], filters: { 'metadata.tags': ['go'], 'spec.owner': ['group:default/a'], 'spec.type': ['service'] } }),
+    ).toBe('/search?q=x&kind=api&type=service&owner=group%3Adefault%2Fa&tag=go');
+  });
+  it('leaves out empty filters', () => {
+    expect(hrefOf({ page: 'search', query: 'x', kinds: [], filters: { 'spec.type': [] } })).toBe('/search?q=x');
   });
 });

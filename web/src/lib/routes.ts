@@ -2,10 +2,11 @@
 // links are written in one place and tested.
 
 import { entityPath } from './entityRef';
+import { appendFilterParams, cleanValues, filtersFromParams, type SearchFilters } from './searchFilters';
 
 export type Route =
   | { page: 'home' }
-  | { page: 'search'; query: string; kinds: string[] }
+  | { page: 'search'; query: string; kinds: string[]; filters?: SearchFilters }
   | { page: 'catalog'; kind: string }
   | { page: 'entity'; namespace: string; kind: string; name: string; tab: string; action?: string }
   | { page: 'kubernetes' }
@@ -36,7 +37,10 @@ export function parseRoute(pathname: string, search = ''): Route {
       return { page: 'home' };
     case 'search':
       if (seg.length === 1) {
-        return { page: 'search', query: params.get('q') ?? '', kinds: params.getAll('kind') };
+        const r: Extract<Route, { page: 'search' }> = { page: 'search', query: params.get('q') ?? '', kinds: cleanValues(params.getAll('kind').map((k) => k.toLowerCase())) };
+        const filters = filtersFromParams(params);
+        if (Object.keys(filters).length > 0) r.filters = filters;
+        return r;
       }
       break;
     case 'catalog':
@@ -74,6 +78,7 @@ export function hrefOf(r: Route): string {
       const p = new URLSearchParams();
       if (r.query) p.set('q', r.query);
       for (const k of r.kinds) p.append('kind', k);
+      appendFilterParams(p, r.filters);
       const qs = p.toString();
       return qs ? `/search?${qs}` : '/search';
     }

@@ -10,6 +10,7 @@ import Form, { type IChangeEvent } from '@rjsf/core/lib/components/Form.js';
 import type { ErrorSchema, RJSFSchema, UiSchema, ValidatorType } from '@rjsf/utils';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useMutation } from 'urql';
+import { ApproverList } from '../components/Approvers';
 import { PlanView } from '../components/PlanView';
 import { PlanActionDocument, RunActionDocument, type EntityActionsQuery, type PlanActionQuery } from '../gql/graphql';
 import { describeError } from '../lib/errors';
@@ -106,8 +107,8 @@ export default function ActionForm({ action, target, onCancel }: { action: Actio
       {action.description && <p>{action.description}</p>}
       {action.approval && (
         <p className="notice">
-          Some runs of this action wait for an approver’s decision before they start (the action’s policy says which). After you press
-          Run, the run’s page tells you whether yours does and who may approve it.
+          Some runs of this action wait for an approver’s decision before they start (the action’s policy says which). Who may approve
+          them: <ApproverList list={action.approvers} target={target} />, never the person who asked.
         </p>
       )}
       {(problems.length > 0 || failure) && (
@@ -174,7 +175,13 @@ export default function ActionForm({ action, target, onCancel }: { action: Actio
       {plan && (
         <div className="plan-box">
           <PlanView plan={plan.plan} headingLevel={3} headingRef={planHeading} />
-          <p className="muted">Nothing has changed yet. Press Run to ask for this run{action.approval ? ' (it may wait for approval first)' : ''}.</p>
+          <p className="muted">Nothing has changed yet. Press Run to ask for this run.</p>
+          {action.approval && (
+            <p className="approvers">
+              If it needs approval, it waits until one of these approves it: <ApproverList list={action.approvers} target={target} />.
+              You cannot approve your own run.
+            </p>
+          )}
           <p className="actions">
             <button type="button" className="button primary" disabled={run.fetching} onClick={() => void start()}>
               Run

@@ -1,26 +1,29 @@
 // The Kubernetes tab of an entity: a component's workloads, environments
-// and databases; an environment's TTL (with the extend action), quota and
-// databases; a database's state. Read again (at most twice a second) on
-// each inventoryChanged event, so it updates live.
+// and databases (the server picks the component's); an environment's TTL
+// (with the extend action), quota and databases; a database's state. Read
+// again (at most twice a second) on each inventoryChanged event, so it
+// updates live.
 
 import { useEffect, useRef } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { RefLink } from '../components/EntityBits';
 import { Empty, ErrorState, Loading } from '../components/States';
 import {
-  EntityInventoryDocument,
+  ComponentInventoryDocument,
+  DatabaseInventoryDocument,
+  EnvironmentInventoryDocument,
   InventoryChangedDocument,
+  type ComponentInventoryQuery,
   type DatabaseRowFragment,
-  type EntityInventoryQuery,
   type EnvironmentRowFragment,
 } from '../gql/graphql';
 import { ago } from '../lib/format';
-import { byEntityRef, linkedDatabases, linkedEnvironments, readiness, ttl } from '../lib/inventory';
+import { byEntityRef, readiness, ttl } from '../lib/inventory';
 import { Link } from '../lib/nav';
 import { hrefOf, type Route } from '../lib/routes';
 
 type EntityRoute = Extract<Route, { page: 'entity' }>;
-type Workload = Extract<NonNullable<EntityInventoryQuery['entity']>, { workloads: unknown }>['workloads'][number];
+type Workload = Extract<NonNullable<ComponentInventoryQuery['entity']>, { workloads: unknown }>['workloads'][number];
 
 function Health({ health }: { health: string }) {
   return <span className={`badge health-${health.toLowerCase()}`}>{health.toLowerCase()}</span>;
@@ -31,6 +34,15 @@ function Stale({ stale }: { stale: boolean }) {
     <span className="badge warn" title="The cluster does not answer: this is the last state Pont saw">
       stale
     </span>
+  ) : null;
+}
+
+/** Partial says when a list holds only the first of more (a component in over 200 environments). */
+function Partial({ shown, total, what }: { shown: number; total: number; what: string }) {
+  return total > shown ? (
+    <p className="muted">
+      The first {shown} of {total} {what}.
+    </p>
   ) : null;
 }
 
@@ -252,7 +264,16 @@ function EnvironmentDetail({ env, route, dbs }: { env: EnvironmentRowFragment; r
 }
 
 export default function EntityKubernetes({ route, entityRef, kind, type }: { route: EntityRoute; entityRef: string; kind: string; type: string | null | undefined }) {
-  const [res, reexec] = useQuery({ query: EntityInventoryDocument, variables: { ref: entityRef } });
+  const k = kind.toLowerCase();
+  const view = k === 'component' ? 'component' : k === 'resource' && type === 'environment' ? 'environment' : 'database';
+  // A component's environments and databases, and an environment's
+  // databases, are filtered by the server; an environment's or a
+  // database's own record is found among the first 200.
+  const [comp, reexecComp] = useQuery({ query: ComponentInventoryDocument, variables: { ref: entityRef }, pause: view !== 'component' });
+  const [envQ, reexecEnv] = useQuery({ query: EnvironmentInventoryDocument, variables: { ref: entityRef }, pause: view !== 'environment' });
+  const [dbQ, reexecDb] = useQuery({ query: DatabaseInventoryDocument, pause: view !== 'database' });
+  const res = view === 'component' ? comp : view === 'environment' ? envQ : dbQ;
+  const reexec = view === 'component' ? reexecComp : view === 'environment' ? reexecEnv : reexecDb;
   const [changes] = useSubscription({ query: InventoryChangedDocument });
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
@@ -264,27 +285,20 @@ export default function EntityKubernetes({ route, entityRef, kind, type }: { rou
   }, [changes.data, reexec]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
-  const d = res.data;
   const live = (
     <p className="muted" role="status">
       {changes.error ? 'Live updates are off (the subscription failed); reload the page to try again.' : 'Updates live as the clusters change.'}
     </p>
   );
-  if (res.fetching && !d) return <Loading what="the Kubernetes state" />;
-  if (res.error && !d) return <ErrorState error={res.error} retry={() => reexec({ requestPolicy: 'network-only' })} />;
-  if (!d) return null;
-  const envs = d.environments.nodes;
-  const dbs = d.databases.nodes;
-  const k = kind.toLowerCase();
-  const more =
-    d.environments.totalCount > envs.length || d.databases.totalCount > dbs.length ? (
-      <p className="muted">Only the first {envs.length} environments and {dbs.length} databases are checked: see the Kubernetes page for all.</p>
-    ) : null;
+  if (res.fetching && !res.data) return <Loading what="the Kubernetes state" />;
+  if (res.error && !res.data) return <ErrorState error={res.error} retry={() => reexec({ requestPolicy: 'network-only' })} />;
 
-  if (k === 'component') {
+  if (view === 'component') {
+    const d = comp.data;
+    if (!d) return null;
     const wl = d.entity && 'workloads' in d.entity ? d.entity.workloads : [];
-    const myEnvs = linkedEnvironments(entityRef, envs);
-    const myDbs = linkedDatabases(entityRef, dbs);
+    const envs = d.environments.nodes;
+    const dbs = d.databases.nodes;
     return (
       <>
         {live}
@@ -294,41 +308,60 @@ export default function EntityKubernetes({ route, entityRef, kind, type }: { rou
         </section>
         <section aria-labelledby="envs-h">
           <h2 id="envs-h">Environments</h2>
-          {myEnvs.length === 0 ? (
+          {envs.length === 0 ? (
             <p className="muted">No environment lists this component. Run “Create an environment” from the Actions tab to make one.</p>
           ) : (
-            <EnvironmentTable list={myEnvs} />
+            <EnvironmentTable list={envs} />
           )}
+          <Partial shown={envs.length} total={d.environments.totalCount} what="environments" />
         </section>
         <section aria-labelledby="dbs-h">
           <h2 id="dbs-h">Databases</h2>
-          {myDbs.length === 0 ? <p className="muted">No database names this component as a dependent.</p> : <DatabaseTable list={myDbs} />}
+          {dbs.length === 0 ? (
+            <p className="muted">No database names this component as a dependent or is in an environment that lists it.</p>
+          ) : (
+            <DatabaseTable list={dbs} />
+          )}
+          <Partial shown={dbs.length} total={d.databases.totalCount} what="databases" />
         </section>
-        {more}
       </>
     );
   }
-  if (k === 'resource' && type === 'environment') {
-    const env = byEntityRef(entityRef, envs);
+
+  const beyond = (what: string, shown: number, total: number) =>
+    total > shown ? (
+      <p>
+        Pont sees {total} {what} and this page looks among the first {shown} only: the Kubernetes page lists them all.
+      </p>
+    ) : null;
+  if (view === 'environment') {
+    const d = envQ.data;
+    if (!d) return null;
+    const env = byEntityRef(entityRef, d.environments.nodes);
     if (!env) {
       return (
         <Empty title="Pont does not see this environment now">
           <p>Its namespace is gone, or its cluster is not watched any more. The Kubernetes page lists what Pont sees.</p>
+          {beyond('environments', d.environments.nodes.length, d.environments.totalCount)}
         </Empty>
       );
     }
     return (
       <>
         {live}
-        <EnvironmentDetail env={env} route={route} dbs={dbs.filter((b) => b.environment && byEntityRef(b.environment, [env]))} />
+        <EnvironmentDetail env={env} route={route} dbs={d.databases.nodes} />
       </>
     );
   }
+  const d = dbQ.data;
+  if (!d) return null;
+  const dbs = d.databases.nodes;
   const db = byEntityRef(entityRef, dbs);
   if (!db) {
     return (
       <Empty title="No live Kubernetes state">
         <p>Pont does not see this entity on any cluster it watches.</p>
+        {beyond('databases', dbs.length, d.databases.totalCount)}
       </Empty>
     );
   }

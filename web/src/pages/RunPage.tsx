@@ -1,12 +1,13 @@
-// One run: its state, who asked, the plan (approvers read it before they
-// decide), approve or reject with a comment, the approvals so far, input
-// and result, and its log, followed live through the runEvents
-// subscription. The log scrolls to new lines only while the reader is at
-// its bottom.
+// One run: its state, who asked, who may approve it (while it waits), the
+// plan (approvers read it before they decide), approve or reject with a
+// comment, the approvals so far, input and result, and its log, followed
+// live through the runEvents subscription. The log scrolls to new lines
+// only while the reader is at its bottom.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useClient, useMutation, useQuery, useSubscription } from 'urql';
-import { EntityLink, RefLink } from '../components/EntityBits';
+import { ApproverList } from '../components/Approvers';
+import { RefLink } from '../components/EntityBits';
 import { PlanView } from '../components/PlanView';
 import { Empty, ErrorState, Loading } from '../components/States';
 import {
@@ -16,7 +17,6 @@ import {
   RunDocument,
   RunEventsDocument,
   RunLogDocument,
-  RunTargetDocument,
   ViewerDocument,
   type RunEventsSubscription,
 } from '../gql/graphql';
@@ -106,22 +106,13 @@ function Log({ events, live }: { events: readonly Event[]; live: boolean }) {
   );
 }
 
-function WhoApproves({ target, requester, you }: { target: string; requester: string; you: boolean }) {
-  const [res] = useQuery({ query: RunTargetDocument, variables: { ref: target } });
-  const t = res.data?.entity;
+function WhoApproves({ approvers, target, requester, you }: { approvers: readonly string[]; target: string; requester: string; you: boolean }) {
   return (
     <div className="notice warn" role="status">
       <p className="state-title">Waiting for approval</p>
-      <p>
-        This run starts only once an approver approves it. The action’s policy names who may: for most actions the owners of{' '}
-        <RefLink refText={target} />
-        {t?.ownerRef && (
-          <>
-            {' '}
-            (<EntityLink entity={t.owner} refText={t.ownerRef} contextKind="group" />)
-          </>
-        )}{' '}
-        or Pont’s admins, or the groups the policy lists. Never the person who asked{you ? ': you cannot approve your own run' : ` (${requester})`}.
+      <p className="approvers">
+        This run starts only once one of these approves it: <ApproverList list={approvers} target={target} />. Never the person who
+        asked{you ? ': you cannot approve your own run' : ` (${requester})`}.
       </p>
       <p>Approvers find it under Runs &amp; approvals, “Waiting for my approval”.</p>
     </div>
@@ -252,7 +243,7 @@ export default function RunPage({ id }: { id: string }) {
           <code>{run.id}</code>
         </dd>
       </dl>
-      {run.state === 'PENDING_APPROVAL' && <WhoApproves target={run.target} requester={run.requester} you={you} />}
+      {run.state === 'PENDING_APPROVAL' && <WhoApproves approvers={run.approvers} target={run.target} requester={run.requester} you={you} />}
       {run.error && (
         <p className="notice error">
           <strong>Error:</strong> {run.error}
