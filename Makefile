@@ -41,14 +41,15 @@ web-test: web-lockfile web/node_modules/.package-lock.json
 web-lockfile:
 	@! grep -nE '"resolved"|registry\.(npmjs|yarnpkg)|npmmirror|://[^"]*/-/' web/package-lock.json || { echo "web/package-lock.json records download addresses: regenerate it with web/.npmrc in place"; exit 1; }
 
-## test: install and start what the tests need, then run every test
-test: test-deps check-generated vet web-test
-	PONT_REQUIRE_DOCKER=1 PONT_REQUIRE_KUBE=1 $(GO) test -race -count=1 -timeout 30m ./...
+## test: install and start what the tests need, then run every test (the
+## browser tests of web/e2e need the UI built: web)
+test: test-deps check-generated vet web-test web
+	PONT_REQUIRE_DOCKER=1 PONT_REQUIRE_KUBE=1 PONT_REQUIRE_BROWSER=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-deps: Docker engine, the local PostgreSQL image, Node for the client
-## check, Dex (the OIDC provider of the sign-in tests), and kube-apiserver
-## and etcd (the real Kubernetes API servers of internal/testutil/kubetest),
-## built and cached
+## check and the UI, Chromium (the browser of web/e2e), Dex (the OIDC
+## provider of the sign-in tests), and kube-apiserver and etcd (the real
+## Kubernetes API servers of internal/testutil/kubetest), built and cached
 test-deps:
 	deploy/testenv/setup.sh
 	deploy/testenv/dex.sh >/dev/null

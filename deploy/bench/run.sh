@@ -14,7 +14,9 @@
 #   5. runs the actions benchmark (issue 6: BenchmarkActions in
 #      plugins/kubernetes, 500 kubernetes.create-environment runs through the
 #      runner and the queue on a real API server, on PostgreSQL and SQLite),
-#      which writes its section of docs/benchmarks.md after the Kubernetes one.
+#      which writes its section of docs/benchmarks.md after the Kubernetes one;
+#   6. runs the web UI's benchmark (issue 7: BenchmarkUI in web/e2e, Chromium
+#      on a 50,000-entity catalog), which writes its section too.
 #
 # Settings (environment):
 #   BENCH_N          comma-separated sizes (default 1000,10000,50000)
@@ -23,7 +25,7 @@
 #   BENCH_CRASH      0 skips the crash-recovery check (default 1)
 #   BENCH_TIMEOUT    how long an ingest may take to converge (default 10m)
 #   BENCH_OUT        the report (default docs/benchmarks.md)
-#   BENCH_ONLY       catalog, kubernetes or actions: run only that part
+#   BENCH_ONLY       catalog, kubernetes, actions or ui: run only that part
 #   BENCH_KUBE_NS    namespaces per cluster of the Kubernetes benchmark (default 2000)
 #   BENCH_ACTIONS_N, BENCH_ACTIONS_RATE, BENCH_ACTIONS_WORKERS
 #                    the actions benchmark's burst size (default 500), paced
@@ -91,9 +93,27 @@ actions_bench() {
     die "the actions benchmark failed"
 }
 
+# The web UI's budget (issue 7): in Chromium, on a 50,000-entity catalog
+# (the same generator cache as the catalog benchmark), search results after
+# typing and an entity page after navigation, with the Performance API; and
+# the main bundle's gzipped size. Needs web/dist (make build) and Chromium
+# (deploy/testenv/setup.sh).
+ui_bench() {
+  log "ui: BenchmarkUI (Chromium, 50,000 entities)"
+  local out=$BENCH_OUT
+  [[ $out == /* ]] || out="$ROOT/$out"
+  PONT_BENCH_UI=1 PONT_REQUIRE_BROWSER=1 PONT_BENCH_REPORT="$out" \
+    go test ./web/e2e -run '^$' -bench '^BenchmarkUI$' -benchtime 1x -timeout 30m ||
+    die "the UI benchmark failed"
+}
+
 case ${BENCH_ONLY:-} in
-kubernetes | actions)
-  if [[ $BENCH_ONLY == kubernetes ]]; then kube_bench; else actions_bench; fi
+kubernetes | actions | ui)
+  case $BENCH_ONLY in
+  kubernetes) kube_bench ;;
+  actions) actions_bench ;;
+  ui) ui_bench ;;
+  esac
   log "done in $(elapsed)"
   exit 0
   ;;
@@ -208,6 +228,7 @@ set -e
 if [[ $rc -eq 0 && ${BENCH_ONLY:-} != catalog ]]; then
   kube_bench
   actions_bench
+  ui_bench
 fi
 log "done in $(elapsed) (exit $rc)"
 exit $rc

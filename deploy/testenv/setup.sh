@@ -2,7 +2,8 @@
 # deploy/testenv/setup.sh: prepares this machine for the tests that need real
 # services (internal/testutil/pgtest and friends).
 #
-#   1. installs Debian's docker.io and debootstrap when missing;
+#   1. installs Debian's docker.io and debootstrap when missing, and its
+#      chromium (the browser of the UI tests in web/e2e);
 #   2. starts dockerd (vfs storage driver, detached, log under the cache dir)
 #      when /var/run/docker.sock does not answer;
 #   3. builds the local PostgreSQL image (no registry is reachable, so it is
@@ -17,6 +18,8 @@
 #   PONT_DEBIAN_MIRROR        Debian mirror for debootstrap (default: read from
 #                             this machine's apt sources)
 #   PONT_DOCKERD_WAIT         seconds to wait for dockerd (default 60)
+#   PONT_CHROMIUM             a browser binary to use instead of Debian's
+#                             chromium (which is then not installed)
 set -euo pipefail
 
 # Bump the -vN suffix to force every machine to rebuild the image.
@@ -60,8 +63,14 @@ install_packages() {
   # for dockerd itself.
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || [[ -x /usr/sbin/debootstrap ]] || missing+=(debootstrap)
+  # PONT_CHROMIUM names another browser binary (internal/testutil/browsertest).
+  if [[ -n ${PONT_CHROMIUM:-} ]]; then
+    command -v "$PONT_CHROMIUM" >/dev/null 2>&1 || die "PONT_CHROMIUM=$PONT_CHROMIUM is not an executable"
+  else
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fi
   if [[ ${#missing[@]} -eq 0 ]]; then
-    log "packages: docker.io and debootstrap already installed"
+    log "packages: docker.io, debootstrap and chromium already installed"
     return
   fi
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${missing[*]} by hand (Debian/Ubuntu expected)"

@@ -573,9 +573,9 @@ type ComplexityRoot struct {
 	}
 
 	RunApproval struct {
-		Approver func(childComplexity int) int
 		Comment  func(childComplexity int) int
 		Decision func(childComplexity int) int
+		Name     func(childComplexity int) int
 		Time     func(childComplexity int) int
 	}
 
@@ -3360,12 +3360,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Resource.UpdatedAt(childComplexity), true
 
-	case "RunApproval.approver":
-		if e.ComplexityRoot.RunApproval.Approver == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RunApproval.Approver(childComplexity), true
 	case "RunApproval.comment":
 		if e.ComplexityRoot.RunApproval.Comment == nil {
 			break
@@ -3378,6 +3372,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RunApproval.Decision(childComplexity), true
+	case "RunApproval.approver":
+		if e.ComplexityRoot.RunApproval.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunApproval.Name(childComplexity), true
 	case "RunApproval.time":
 		if e.ComplexityRoot.RunApproval.Time == nil {
 			break
@@ -4082,6 +4082,7 @@ type ActionRun {
 }
 
 type RunApproval {
+  "Who decided: their catalog user (user:default/jdoe), or their sign-in name without one."
   approver: String!
   decision: String!
   comment: String!
@@ -18860,7 +18861,7 @@ func (ec *executionContext) _RunApproval_approver(ctx context.Context, field gra
 			return ec.fieldContext_RunApproval_approver(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Approver, nil
+			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {

@@ -85,6 +85,7 @@ export default function EntityGraphView({ root }: { root: string }) {
             nodes={nodes}
             edges={edges}
             fitView
+            colorMode="system"
             nodesConnectable={false}
             nodesDraggable
             elementsSelectable
