@@ -13,7 +13,8 @@ import (
 )
 
 // openActions opens the durable queue in Pont's database, registers the
-// plugins' actions and builds the runner. The queue starts with runActions.
+// plugins' actions and builds the runner. serve starts the queue before the
+// catalog's first ingest; runActions stops it.
 func (a *app) openActions(ctx context.Context) (*jobs.Queue, *runner.Runner, error) {
 	cfg := a.cfg.Actions
 	q, err := jobs.Open(ctx, jobs.Options{DB: a.db, Log: a.log.With("component", "jobs"), Workers: cfg.Workers, RescueAfter: cfg.RescueAfter})
@@ -44,20 +45,16 @@ func (a *app) openActions(ctx context.Context) (*jobs.Queue, *runner.Runner, err
 	return q, r, nil
 }
 
-// runActions works the queue and expires approval requests until ctx
-// ends, then lets running runs finish for the shutdown timeout.
-func (a *app) runActions(ctx context.Context, q *jobs.Queue, r *runner.Runner) error {
-	if err := q.Start(ctx); err != nil {
-		return err
-	}
+// runActions keeps the started queue working until ctx ends, then lets
+// running runs finish for the shutdown timeout.
+func (a *app) runActions(ctx context.Context, q *jobs.Queue) error {
 	<-ctx.Done()
-	err := ctx.Err()
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Server.ShutdownTimeout)
 	defer cancel()
-	if serr := q.Stop(stop); serr != nil {
-		a.log.Warn("stopping the action queue", "err", serr)
+	if err := q.Stop(stop); err != nil {
+		a.log.Warn("stopping the action queue", "err", err)
 	}
-	return err
+	return ctx.Err()
 }
 
 // runsMount serves a run's log as Server-Sent Events at

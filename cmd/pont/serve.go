@@ -76,6 +76,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The queue starts before the catalog's first ingest: River's start
+	// gives up after 10 s, and on SQLite a large first ingest holds the
+	// write lock longer than that. Once started, River waits its turn.
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
 	app.actions = runs
 	srv := server.New(server.Config{
 		Addr: cfg.Server.Addr, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
@@ -89,7 +95,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	g.Go(func() error { return app.runner.Run(gctx) })
 	g.Go(func() error { return srv.Run(gctx, ln) })
 	g.Go(func() error { return app.audit.KeepFor(gctx, cfg.Audit.Retention) })
-	g.Go(func() error { return app.runActions(gctx, queue, runs) })
+	g.Go(func() error { return app.runActions(gctx, queue) })
 	if cfg.Server.DebugAddr != "" {
 		g.Go(func() error { return server.ServeDebug(gctx, cfg.Server.DebugAddr, log) })
 	}
