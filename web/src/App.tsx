@@ -74,7 +74,7 @@ function Page({ route }: { route: Route }) {
     case 'search':
       return <SearchPage query={route.query} kinds={route.kinds} filters={route.filters} />;
     case 'catalog':
-      return <CatalogPage kind={route.kind} />;
+      return <CatalogPage kind={route.kind} size={route.size} />;
     case 'entity':
       return <EntityPage route={route} />;
     case 'kubernetes':

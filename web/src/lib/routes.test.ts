@@ -13,6 +13,10 @@ describe('parseRoute', () => {
     ],
     ['/catalog', '', { page: 'catalog', kind: 'component' }],
     ['/catalog/', '?kind=API', { page: 'catalog', kind: 'api' }],
+    ['/catalog', '?kind=api&size=500', { page: 'catalog', kind: 'api', size: 500 }],
+    ['/catalog', '?size=200', { page: 'catalog', kind: 'component', size: 200 }],
+    ['/catalog', '?size=50', { page: 'catalog', kind: 'component' }],
+    ['/catalog', '?size=1000', { page: 'catalog', kind: 'component' }],
     ['/catalog/default/Component/checkout', '', { page: 'entity', namespace: 'default', kind: 'component', name: 'checkout', tab: 'overview' }],
     ['/catalog/ops/api/pay.v1', '?tab=graph', { page: 'entity', namespace: 'ops', kind: 'api', name: 'pay.v1', tab: 'graph' }],
     ['/catalog/default/component/x', '?tab=actions&action=example.announce', { page: 'entity', namespace: 'default', kind: 'component', name: 'x', tab: 'actions', action: 'example.announce' }],
@@ -35,6 +39,8 @@ describe('hrefOf', () => {
     { page: 'search', query: 'pay', kinds: ['api'], filters: { 'spec.lifecycle': ['production', 'beta'], 'metadata.tags': ['a&b', 'c d'] } },
     { page: 'catalog', kind: 'component' },
     { page: 'catalog', kind: 'group' },
+    { page: 'catalog', kind: 'component', size: 500 },
+    { page: 'catalog', kind: 'api', size: 200 },
     { page: 'entity', namespace: 'default', kind: 'component', name: 'a/b c', tab: 'overview' },
     { page: 'entity', namespace: 'x', kind: 'api', name: 'y', tab: 'graph' },
     { page: 'entity', namespace: 'x', kind: 'resource', name: 'dev', tab: 'actions', action: 'kubernetes.extend-environment' },
@@ -44,6 +50,13 @@ describe('hrefOf', () => {
     const href = hrefOf(r);
     const u = new URL(href, 'http://pont.test');
     expect(parseRoute(u.pathname, u.search)).toEqual(r);
+  });
+});
+
+describe('catalog addresses', () => {
+  it('leaves out the defaults', () => {
+    expect(hrefOf({ page: 'catalog', kind: 'component', size: 50 })).toBe('/catalog');
+    expect(hrefOf({ page: 'catalog', kind: 'api', size: 500 })).toBe('/catalog?kind=api&size=500');
   });
 });
 

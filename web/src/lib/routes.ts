@@ -1,13 +1,14 @@
 // The UI's routes: a pure mapping between locations and pages, so that
 // links are written in one place and tested.
 
+import { PAGE_SIZE, pageSizeOf } from './catalogQuery';
 import { entityPath } from './entityRef';
 import { appendFilterParams, cleanValues, filtersFromParams, type SearchFilters } from './searchFilters';
 
 export type Route =
   | { page: 'home' }
   | { page: 'search'; query: string; kinds: string[]; filters?: SearchFilters }
-  | { page: 'catalog'; kind: string }
+  | { page: 'catalog'; kind: string; size?: number }
   | { page: 'entity'; namespace: string; kind: string; name: string; tab: string; action?: string }
   | { page: 'kubernetes' }
   | { page: 'runs' }
@@ -44,7 +45,12 @@ export function parseRoute(pathname: string, search = ''): Route {
       }
       break;
     case 'catalog':
-      if (seg.length === 1) return { page: 'catalog', kind: (params.get('kind') ?? 'component').toLowerCase() };
+      if (seg.length === 1) {
+        const r: Extract<Route, { page: 'catalog' }> = { page: 'catalog', kind: (params.get('kind') ?? 'component').toLowerCase() };
+        const size = pageSizeOf(params.get('size'));
+        if (size !== PAGE_SIZE) r.size = size;
+        return r;
+      }
       if (seg.length === 4 && seg[1] && seg[2] && seg[3]) {
         const r: Extract<Route, { page: 'entity' }> = { page: 'entity', namespace: seg[1], kind: seg[2].toLowerCase(), name: seg[3], tab: params.get('tab') ?? 'overview' };
         const action = params.get('action');
@@ -82,8 +88,13 @@ export function hrefOf(r: Route): string {
       const qs = p.toString();
       return qs ? `/search?${qs}` : '/search';
     }
-    case 'catalog':
-      return r.kind === 'component' ? '/catalog' : `/catalog?kind=${encodeURIComponent(r.kind)}`;
+    case 'catalog': {
+      const p = new URLSearchParams();
+      if (r.kind !== 'component') p.set('kind', r.kind);
+      if (r.size && r.size !== PAGE_SIZE) p.set('size', String(r.size));
+      const qs = p.toString();
+      return qs ? `/catalog?${qs}` : '/catalog';
+    }
     case 'entity': {
       const base = entityPath({ kind: r.kind, namespace: r.namespace, name: r.name });
       const p = new URLSearchParams();
