@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ actions:
 `, repoRoot(t)+"/deploy/examples/all.yaml")
 	base := startServe(t, cfg)
 	c := http.DefaultClient
-	waitFor(t, 30*time.Second, "the demo catalog", func() bool { return entityCount(t, base) > 10 })
+	wait.For(t, 30*time.Second, "the demo catalog", func() bool { return entityCount(t, base) > 10 })
 
 	r := graphql(t, c, base, `{ actions(target: "component:default/shipment-tracker") { id title approval } }`)
 	if len(r.Errors) > 0 || len(r.Data["actions"].([]any)) != 1 {
@@ -42,7 +43,7 @@ actions:
 		t.Fatalf("run: %+v", r)
 	}
 	id := r.Data["runAction"].(map[string]any)["id"].(string)
-	waitFor(t, 30*time.Second, "the run to succeed", func() bool {
+	wait.For(t, 30*time.Second, "the run to succeed", func() bool {
 		r := graphql(t, c, base, fmt.Sprintf(`{ run(id: %q) { state } }`, id))
 		return len(r.Errors) == 0 && r.Data["run"].(map[string]any)["state"] == "SUCCEEDED"
 	})

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +38,7 @@ catalog:
     allowedLocationTypes: [url, file]
 `, filepath.Join(root, "deploy", "examples", "all.yaml"), filepath.Join(clientDir, "extra"))
 			base := startServe(t, cfg)
-			waitFor(t, 30*time.Second, "the demo catalog to be ingested", func() bool { return entityCount(t, base) == 68 })
+			wait.For(t, 30*time.Second, "the demo catalog to be ingested", func() bool { return entityCount(t, base) == 68 })
 			cmd := exec.Command("node", "check.mjs", base, filepath.Join(clientDir, "extra", "catalog-info.yaml"))
 			cmd.Dir = clientDir
 			out, err := cmd.CombinedOutput()

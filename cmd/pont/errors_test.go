@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ func TestProcessingErrorsThroughTheAPI(t *testing.T) {
 	base := startServe(t, databaseConfig(t, "sqlite")+fmt.Sprintf("catalog:\n  locations: [{type: file, target: %q}]\n", filepath.Join(dir, "all.yaml")))
 	api := base + "/api/catalog"
 	var loc []struct{ Data struct{ EntityRef string } }
-	waitFor(t, 10*time.Second, "the location", func() bool {
+	wait.For(t, 10*time.Second, "the location", func() bool {
 		getJSON(t, api+"/locations", &loc)
 		return len(loc) == 1
 	})
@@ -33,7 +34,7 @@ func TestProcessingErrorsThroughTheAPI(t *testing.T) {
 		}
 	}
 	ref := strings.SplitN(strings.Replace(loc[0].Data.EntityRef, ":", "/", 1), "/", 3)
-	waitFor(t, 10*time.Second, "the file error on the location entity", func() bool {
+	wait.For(t, 10*time.Second, "the file error on the location entity", func() bool {
 		getJSON(t, fmt.Sprintf("%s/entities/by-name/%s/%s/%s", api, ref[0], ref[1], ref[2]), &e)
 		return len(e.Status.Items) > 0
 	})
@@ -41,12 +42,12 @@ func TestProcessingErrorsThroughTheAPI(t *testing.T) {
 		t.Fatalf("status item = %+v", it)
 	}
 	// svc-a loses its owner: the stored version stays, with the error.
-	waitFor(t, 10*time.Second, "svc-a", func() bool {
+	wait.For(t, 10*time.Second, "svc-a", func() bool {
 		return getJSON(t, api+"/entities/by-name/component/default/svc-a", &e) == http.StatusOK
 	})
 	etag := e.Metadata.Etag
 	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(strings.Replace(fmt.Sprintf(good, "svc-a"), ", owner: team-a", "", 1)), 0o644)
-	waitFor(t, 10*time.Second, "the error on svc-a", func() bool {
+	wait.For(t, 10*time.Second, "the error on svc-a", func() bool {
 		e.Status.Items = nil
 		getJSON(t, api+"/entities/by-name/component/default/svc-a", &e)
 		return len(e.Status.Items) > 0

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"net/url"
 	"testing"
@@ -57,7 +58,7 @@ func TestServeWatchesKubernetes(t *testing.T) {
 		} `json:"items"`
 	}
 	query := base + "/api/catalog/entities/by-query?filter=" + url.QueryEscape("kind=resource,spec.type=database")
-	waitFor(t, 60*time.Second, "the database in the REST API", func() bool {
+	wait.For(t, 60*time.Second, "the database in the REST API", func() bool {
 		return getJSON(t, query, &page) == http.StatusOK && len(page.Items) == 1
 	})
 	db := page.Items[0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -80,7 +81,7 @@ func startServeLogged(t *testing.T, addr, configYAML string) (string, *logbuf.Bu
 		}
 	})
 	base := "http://" + addr
-	waitFor(t, 30*time.Second, "server ready", func() bool {
+	wait.For(t, 30*time.Second, "server ready", func() bool {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
 			return false
@@ -89,18 +90,6 @@ func startServeLogged(t *testing.T, addr, configYAML string) (string, *logbuf.Bu
 		return resp.StatusCode == http.StatusOK
 	})
 	return base, logs
-}
-
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // getJSON fetches a URL and decodes its JSON body.

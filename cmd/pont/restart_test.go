@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"io"
 	"net/http"
 	"os"
@@ -85,7 +86,7 @@ func startServeProcess(t *testing.T, name, cfgPath string) *pontProcess {
 			t.Logf("log of %s (%s):\n%s", p.name, p.base, p.log.String())
 		}
 	})
-	waitFor(t, 60*time.Second, name+" ready", func() bool {
+	wait.For(t, 60*time.Second, name+" ready", func() bool {
 		select {
 		case <-p.done:
 			t.Fatalf("%s exited before it was ready: %v\n%s", name, p.err, p.log.String())
@@ -172,7 +173,7 @@ func (p *pontProcess) finishedRuns(t *testing.T) map[string]int {
 // GraphQL query of many runs.
 func pollFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	waitFor(t, timeout, what, func() bool {
+	wait.For(t, timeout, what, func() bool {
 		if cond() {
 			return true
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"io"
 	"net"
 	"net/http"
@@ -41,7 +42,7 @@ catalog:
 `, filepath.Join(root, "deploy", "examples", "all.yaml"))
 			base := startServe(t, cfg)
 			api := base + "/api/catalog"
-			waitFor(t, 30*time.Second, "the demo catalog", func() bool { return entityCount(t, base) == 68 })
+			wait.For(t, 30*time.Second, "the demo catalog", func() bool { return entityCount(t, base) == 68 })
 
 			get := func(path string) (int, string) {
 				resp, err := http.Get(api + path)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -90,7 +91,7 @@ auth:
 	base, logs := startServeLogged(t, addr, cfg)
 	s := &signedInServer{base: base, dex: dex, logs: logs}
 	// The configured location is read in the background.
-	waitFor(t, 30e9, "catalog ingested", func() bool {
+	wait.For(t, 30e9, "catalog ingested", func() bool {
 		return entityCountAs(t, base, s.bearer(t, "admin@example.com")) >= 7
 	})
 	return s

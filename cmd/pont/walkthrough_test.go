@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"net/url"
 	"os"
@@ -94,7 +95,7 @@ actions: {sweepInterval: 1s, expiryWarning: 1h}
 	if !managedBy(ns.ManagedFields, "pont") {
 		t.Errorf("namespace not applied by field manager pont: %+v", ns.ManagedFields)
 	}
-	waitFor(t, 30*time.Second, "the environment in the catalog", func() bool {
+	wait.For(t, 30*time.Second, "the environment in the catalog", func() bool {
 		return environmentEntities(t, jdoe, s.base)["dev-eu.checkout-production"]
 	})
 
@@ -106,7 +107,7 @@ actions: {sweepInterval: 1s, expiryWarning: 1h}
 	dev := r.Data["runAction"].(map[string]any)["id"].(string)
 	followRun(t, jdoe, s.base, dev)
 	var expiresAt string
-	waitFor(t, 30*time.Second, "the dev environment's expiry in GraphQL", func() bool {
+	wait.For(t, 30*time.Second, "the dev environment's expiry in GraphQL", func() bool {
 		r := graphql(t, jdoe, s.base, `{ environments(cluster: "dev-eu") { nodes { namespace expiresAt createdBy } } }`)
 		for _, n := range nodes(r, "environments") {
 			if n["namespace"] == "checkout-dev" && n["expiresAt"] != nil && n["createdBy"] != "" {
@@ -120,7 +121,7 @@ actions: {sweepInterval: 1s, expiryWarning: 1h}
 		t.Fatalf("expiresAt %q: %v", expiresAt, err)
 	}
 	// Within the hour of warning: a Warning event in the namespace.
-	waitFor(t, 30*time.Second, "the expiry warning", func() bool {
+	wait.For(t, 30*time.Second, "the expiry warning", func() bool {
 		evs, err := kc.CoreV1().Events("checkout-dev").List(ctx, metav1.ListOptions{FieldSelector: "reason=EnvironmentExpiring"})
 		return err == nil && len(evs.Items) == 1 && evs.Items[0].Type == corev1.EventTypeWarning
 	})
@@ -131,7 +132,7 @@ actions: {sweepInterval: 1s, expiryWarning: 1h}
 		t.Fatal(err)
 	}
 	var teardown map[string]any
-	waitFor(t, 60*time.Second, "the teardown run to succeed", func() bool {
+	wait.For(t, 60*time.Second, "the teardown run to succeed", func() bool {
 		r := graphql(t, jdoe, s.base, `{ runs(action: "kubernetes.delete-environment") { id state requester } }`)
 		runs, _ := r.Data["runs"].([]any)
 		if len(runs) != 1 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -118,18 +119,6 @@ func count(t *testing.T, db *database.DB, query string, args ...any) int {
 	return n
 }
 
-// eventually waits for cond, failing the test after timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func jobRow(t *testing.T, q *Queue, id int64) *rivertype.JobRow {
 	t.Helper()
 	row, err := q.ctl.JobGet(context.Background(), id)
@@ -142,7 +131,7 @@ func jobRow(t *testing.T, q *Queue, id int64) *rivertype.JobRow {
 func waitState(t *testing.T, q *Queue, id int64, want rivertype.JobState, timeout time.Duration) *rivertype.JobRow {
 	t.Helper()
 	var row *rivertype.JobRow
-	eventually(t, timeout, fmt.Sprintf("job %d to be %s", id, want), func() bool {
+	wait.For(t, timeout, fmt.Sprintf("job %d to be %s", id, want), func() bool {
 		row = jobRow(t, q, id)
 		return row.State == want
 	})
@@ -453,7 +442,7 @@ func TestKill9Rescue(t *testing.T) {
 				t.Logf("child's output:\n%s", out.String())
 			}
 		}()
-		eventually(t, 60*time.Second, "the child to start the job", func() bool {
+		wait.For(t, 60*time.Second, "the child to start the job", func() bool {
 			return count(t, db, `SELECT COUNT(*) FROM test_runs WHERE job_id = ? AND who = 'child'`, id) > 0
 		})
 		if err := child.Process.Signal(syscall.SIGKILL); err != nil {
@@ -543,7 +532,7 @@ func TestLongJobIsNotRescued(t *testing.T) {
 				})
 				id := enqueue(t, q, "test.long", `{}`, EnqueueOptions{})
 				start(t, q)
-				eventually(t, 10*time.Second, "the job to start", func() bool { return jobRow(t, q, id).State == rivertype.JobStateRunning })
+				wait.For(t, 10*time.Second, "the job to start", func() bool { return jobRow(t, q, id).State == rivertype.JobStateRunning })
 				first := *jobRow(t, q, id).AttemptedAt
 				select {
 				case a := <-attempts:
@@ -568,7 +557,7 @@ func TestLongJobIsNotRescued(t *testing.T) {
 				}
 				// Without a heartbeat River rescues the job and runs it
 				// again while attempt 1 still runs.
-				eventually(t, 45*time.Second, "River to rescue the job", func() bool { return jobRow(t, q, id).Attempt >= 2 })
+				wait.For(t, 45*time.Second, "River to rescue the job", func() bool { return jobRow(t, q, id).Attempt >= 2 })
 				select {
 				case a := <-attempts:
 					t.Fatalf("attempt %d ended (%v) before River rescued the job", a.n, a.cause)
@@ -678,7 +667,7 @@ func TestTwoQueuesOnePostgres(t *testing.T) {
 		}
 		ids = append(ids, enqueue(t, q, "test.once", fmt.Sprintf(`{"i":%d}`, i), EnqueueOptions{}))
 	}
-	eventually(t, 60*time.Second, "200 completed jobs", func() bool {
+	wait.For(t, 60*time.Second, "200 completed jobs", func() bool {
 		return count(t, db, `SELECT COUNT(*) FROM river_job WHERE state = 'completed'`) == n
 	})
 	time.Sleep(time.Second)
@@ -772,7 +761,7 @@ func TestSQLiteManyJobs(t *testing.T) {
 	}
 	wg.Wait()
 	began := time.Now()
-	eventually(t, 60*time.Second, "200 completed jobs", func() bool {
+	wait.For(t, 60*time.Second, "200 completed jobs", func() bool {
 		return count(t, db, `SELECT COUNT(*) FROM river_job WHERE state = 'completed'`) == n
 	})
 	t.Logf("200 jobs completed %s after the last enqueue, beside %d ingest transactions", time.Since(began).Round(time.Millisecond), ingests.Load())
@@ -885,7 +874,7 @@ func TestEveryOnceAcrossQueues(t *testing.T) {
 		q.Every("test.tick", interval)
 		start(t, q)
 	}
-	eventually(t, 30*time.Second, "the first tick", func() bool { return ticks.Load() > 0 })
+	wait.For(t, 30*time.Second, "the first tick", func() bool { return ticks.Load() > 0 })
 	first := ticks.Load()
 	time.Sleep(6 * interval)
 	n := ticks.Load() - first

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"log/slog"
 	"os"
 	"slices"
@@ -104,7 +105,7 @@ func measureThroughput(t *testing.T, db *database.DB, o Options, n int) {
 		t.Fatalf("only %d of %d jobs ran", done.Load(), n)
 	}
 	ran := time.Since(began)
-	eventually(t, time.Minute, "all jobs completed", func() bool {
+	wait.For(t, time.Minute, "all jobs completed", func() bool {
 		return count(t, db, `SELECT COUNT(*) FROM river_job WHERE state = 'completed'`) == n
 	})
 	recorded := time.Since(began)

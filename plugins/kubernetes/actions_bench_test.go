@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"log/slog"
 	"os"
 	"runtime"
@@ -357,7 +358,7 @@ func (r *actionsRig) phase(b *testing.B, prefix string, n, submitters int, gap t
 // cluster (the namespaces the runs created).
 func (r *actionsRig) waitInventory(b *testing.B, n int) {
 	b.Helper()
-	eventually(b, 5*time.Minute, fmt.Sprintf("%d environments in the inventory", n), func() bool {
+	wait.For(b, 5*time.Minute, fmt.Sprintf("%d environments in the inventory", n), func() bool {
 		return len(r.plugin.Environments(plugins.EnvironmentFilter{Cluster: r.cluster})) >= n
 	})
 }

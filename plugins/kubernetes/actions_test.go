@@ -3,6 +3,7 @@ package kubernetes_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"log/slog"
 	"os"
 	"strings"
@@ -34,7 +35,7 @@ func TestActionsOnARealCluster(t *testing.T) {
 	ss := newSelfService(t, config.Policy{AdminGroups: []string{"group:default/admins"}})
 	c, env, p, runs := ss.c, ss.env, ss.p, ss.runs
 	alice, bob := ss.as("team-0-a", "team-0"), ss.as("team-0-b", "team-0")
-	wait := func(id, state string) *runner.Run { return ss.wait(id, state) }
+	waitRun := func(id, state string) *runner.Run { return ss.waitRun(id, state) }
 	const component = "component:default/svc-0-0"
 
 	specs, err := runs.Actions(alice, component)
@@ -50,14 +51,14 @@ func TestActionsOnARealCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(run.ID, "succeeded")
+	waitRun(run.ID, "succeeded")
 	kc := k8s.NewForConfigOrDie(c.Config())
 	ns, err := kc.CoreV1().Namespaces().Get(context.Background(), "svc-0-0-dev", metav1.GetOptions{})
 	if err != nil || ns.Labels["pont.dev/environment"] != "dev" || ns.Labels["pont.dev/owner"] != "team-0" {
 		t.Fatalf("namespace: %+v %v", ns, err)
 	}
 	var envRef string
-	eventually(t, 20*time.Second, "the environment in the inventory and the catalog", func() bool {
+	wait.For(t, 20*time.Second, "the environment in the inventory and the catalog", func() bool {
 		envs := p.Environments(plugins.EnvironmentFilter{Cluster: "dev-eu"})
 		if len(envs) != 1 {
 			return false
@@ -83,16 +84,16 @@ func TestActionsOnARealCluster(t *testing.T) {
 	if _, err := runs.Approve(bob, run.ID, "ok for prod"); err != nil {
 		t.Fatal(err)
 	}
-	wait(run.ID, "succeeded")
+	waitRun(run.ID, "succeeded")
 
 	// A database in the dev environment, ready once the operator says so.
 	run, err = runs.Submit(alice, "kubernetes.create-database", envRef, json.RawMessage(`{"name":"orders","instances":2,"storage":"1Gi"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(run.ID, "running")
+	waitRun(run.ID, "running")
 	dyn := dynamic.NewForConfigOrDie(c.Config())
-	eventually(t, 20*time.Second, "the CloudNativePG Cluster is applied", func() bool {
+	wait.For(t, 20*time.Second, "the CloudNativePG Cluster is applied", func() bool {
 		_, err := dyn.Resource(cnpgGVR).Namespace("svc-0-0-dev").Get(context.Background(), "orders", metav1.GetOptions{})
 		return err == nil
 	})
@@ -101,14 +102,14 @@ func TestActionsOnARealCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	setCNPGStatus(t, dyn, o, 2, 2, "Cluster in healthy state")
-	done := wait(run.ID, "succeeded")
+	done := waitRun(run.ID, "succeeded")
 	if done.Result == nil || len(done.Result.Entities) != 1 {
 		t.Fatalf("database run: %+v", done)
 	}
 
 	// Deleting a database always waits for approval.
 	var dbRef string
-	eventually(t, 20*time.Second, "the database in the catalog", func() bool {
+	wait.For(t, 20*time.Second, "the database in the catalog", func() bool {
 		d := database(p, "dev-eu", "svc-0-0-dev", "orders")
 		if d == nil {
 			return false
@@ -199,7 +200,7 @@ func (ss *selfService) as(user string, groups ...string) context.Context {
 }
 
 // wait waits until a run is in state, failing the test when it fails.
-func (ss *selfService) wait(id, state string) *runner.Run {
+func (ss *selfService) waitRun(id, state string) *runner.Run {
 	t := ss.t
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

@@ -3,6 +3,7 @@ package kubernetes_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"strings"
 	"testing"
 	"time"
@@ -39,14 +40,14 @@ func TestEnvironmentExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss.wait(created.ID, "succeeded")
+	ss.waitRun(created.ID, "succeeded")
 	ns, err := kc.CoreV1().Namespaces().Get(bg, "svc-0-0-preview", metav1.GetOptions{})
 	if err != nil || ns.Annotations[provision.AnnotationExpirySetBy] != created.ID || ns.Annotations[provision.AnnotationExpiresAt] == "" {
 		t.Fatalf("namespace: %+v %v", ns.Annotations, err)
 	}
 
 	var exp plugins.Expiry
-	eventually(t, 20*time.Second, "the environment's expiry in the inventory and the catalog", func() bool {
+	wait.For(t, 20*time.Second, "the environment's expiry in the inventory and the catalog", func() bool {
 		for _, e := range ss.p.Expiring() {
 			if strings.Contains(e.Target, "svc-0-0-preview") && e.SetBy == created.ID && !e.Pending {
 				exp = e
@@ -91,13 +92,13 @@ func TestEnvironmentExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss.wait(extended.ID, "succeeded")
+	ss.waitRun(extended.ID, "succeeded")
 	ns, err = kc.CoreV1().Namespaces().Get(bg, "svc-0-0-preview", metav1.GetOptions{})
 	if err != nil || ns.Annotations[provision.AnnotationExpirySetBy] != extended.ID || ns.Labels["pont.dev/environment"] != "preview" ||
 		ns.Annotations[provision.AnnotationCreatedBy] == "" {
 		t.Fatalf("extended namespace: %+v %+v %v", ns.Labels, ns.Annotations, err)
 	}
-	eventually(t, 20*time.Second, "the new expiry in the inventory", func() bool {
+	wait.For(t, 20*time.Second, "the new expiry in the inventory", func() bool {
 		for _, e := range ss.p.Expiring() {
 			if e.Target == exp.Target && e.SetBy == extended.ID {
 				exp = e
@@ -123,11 +124,11 @@ func TestEnvironmentExpiry(t *testing.T) {
 	if err != nil || len(teardowns) != 1 {
 		t.Fatalf("teardown runs: %d %v", len(teardowns), err)
 	}
-	done := ss.wait(teardowns[0].ID, "succeeded")
+	done := ss.waitRun(teardowns[0].ID, "succeeded")
 	if done.RequestedBy != extended.RequestedBy || !strings.Contains(done.Requester, extended.ID) {
 		t.Errorf("teardown requested by %q (%s), not as the extender %q", done.RequestedBy, done.Requester, extended.RequestedBy)
 	}
-	eventually(t, 20*time.Second, "the namespace deleted", func() bool {
+	wait.For(t, 20*time.Second, "the namespace deleted", func() bool {
 		ns, err := kc.CoreV1().Namespaces().Get(bg, "svc-0-0-preview", metav1.GetOptions{})
 		return apierrors.IsNotFound(err) || (err == nil && ns.DeletionTimestamp != nil)
 	})
@@ -135,7 +136,7 @@ func TestEnvironmentExpiry(t *testing.T) {
 		t.Errorf("%d teardown notices in the extending run's log", n)
 	}
 	// A terminating environment is pending: the sweep leaves it alone.
-	eventually(t, 20*time.Second, "the environment pending or gone", func() bool {
+	wait.For(t, 20*time.Second, "the environment pending or gone", func() bool {
 		for _, e := range ss.p.Expiring() {
 			if e.Target == exp.Target && !e.Pending {
 				return false

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"log/slog"
 	"os"
 	"slices"
@@ -80,17 +81,6 @@ func startPluginOn(t testing.TB, cfg config.Kubernetes, store catalog.Store) *ku
 		t.Fatal(err)
 	}
 	return p
-}
-
-func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func createNamespace(t testing.TB, c *kubetest.Cluster, name string, labels map[string]string) {
@@ -256,7 +246,7 @@ func TestThreeClusters(t *testing.T) {
 	})
 
 	t.Run("argo cd cluster secrets", func(t *testing.T) {
-		eventually(t, 20*time.Second, "the cluster of the Argo CD Secret is watched", func() bool {
+		wait.For(t, 20*time.Second, "the cluster of the Argo CD Secret is watched", func() bool {
 			c := clusterInfo(p, "argo-c3")
 			return c.Reachable && c.Source == "argocd:argocd/argo-c3" && c.Server == c3.URL
 		})
@@ -264,7 +254,7 @@ func TestThreeClusters(t *testing.T) {
 		if err := kc.CoreV1().Secrets("argocd").Delete(context.Background(), "argo-c3", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 20*time.Second, "the cluster of a deleted Secret is forgotten", func() bool {
+		wait.For(t, 20*time.Second, "the cluster of a deleted Secret is forgotten", func() bool {
 			return clusterInfo(p, "argo-c3").Name == ""
 		})
 	})
@@ -389,7 +379,7 @@ func TestThreeClusters(t *testing.T) {
 			t.Errorf("an outsider's subscription got %v", m)
 		}
 		ref := database(p, c1.Name, "team-a-dev", "pg").EntityRef
-		eventually(t, 10*time.Second, "the catalog entity shows the new status", func() bool {
+		wait.For(t, 10*time.Second, "the catalog entity shows the new status", func() bool {
 			e := entity(t, store, ref)
 			return e != nil && strings.Contains(string(e.Body), `"phase":"Failing over"`)
 		})
@@ -397,7 +387,7 @@ func TestThreeClusters(t *testing.T) {
 
 	t.Run("CRD installed after start", func(t *testing.T) {
 		c2.InstallCRDs(t, "acid.zalan.do_postgresqls.yaml")
-		eventually(t, 30*time.Second, "cluster-2 watches postgresqls", func() bool {
+		wait.For(t, 30*time.Second, "cluster-2 watches postgresqls", func() bool {
 			return slices.Contains(clusterInfo(p, c2.Name).Kinds, "postgresqls.acid.zalan.do")
 		})
 		dyn := dynamic.NewForConfigOrDie(c2.Config())
@@ -413,7 +403,7 @@ func TestThreeClusters(t *testing.T) {
 		if _, err := dyn.Resource(gvr).Namespace("shop-prod").Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 10*time.Second, "the zalando database appears", func() bool {
+		wait.For(t, 10*time.Second, "the zalando database appears", func() bool {
 			d := database(p, c2.Name, "shop-prod", "shop-db")
 			return d != nil && d.Owner == "group:default/team-b" && d.Engine == "postgresql"
 		})
@@ -421,7 +411,7 @@ func TestThreeClusters(t *testing.T) {
 
 	t.Run("workloads of a component", func(t *testing.T) {
 		createWorkload(t, c1, "team-a-dev", "payments", "payments", 2)
-		eventually(t, 10*time.Second, "workloads of payments", func() bool {
+		wait.For(t, 10*time.Second, "workloads of payments", func() bool {
 			w := p.Workloads("payments")
 			return len(w) == 1 && len(w[0].Pods) == 2 && w[0].Pods[0].Phase == "Running" && w[0].Pods[1].Phase == "Running"
 		})
@@ -459,22 +449,22 @@ func TestThreeClusters(t *testing.T) {
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("100 reads took %s with a frozen cluster", d)
 		}
-		eventually(t, 15*time.Second, "frozen cluster-3 shown unreachable", func() bool {
+		wait.For(t, 15*time.Second, "frozen cluster-3 shown unreachable", func() bool {
 			return !clusterInfo(p, c3.Name).Reachable
 		})
 		cnpgCluster(t, c1, "team-a-dev", "while-frozen", 1, 1, "Cluster in healthy state", nil)
-		eventually(t, 10*time.Second, "a database on cluster-1 appears while cluster-3 is frozen", func() bool {
+		wait.For(t, 10*time.Second, "a database on cluster-1 appears while cluster-3 is frozen", func() bool {
 			return database(p, c1.Name, "team-a-dev", "while-frozen") != nil
 		})
 		c3.Thaw(t)
-		eventually(t, 30*time.Second, "thawed cluster-3 reachable again", func() bool {
+		wait.For(t, 30*time.Second, "thawed cluster-3 reachable again", func() bool {
 			return clusterInfo(p, c3.Name).Reachable
 		})
 	})
 
 	t.Run("stopped cluster is stale, then recovers", func(t *testing.T) {
 		c2.Stop(t)
-		eventually(t, 15*time.Second, "stopped cluster-2 shown unreachable", func() bool {
+		wait.For(t, 15*time.Second, "stopped cluster-2 shown unreachable", func() bool {
 			c := clusterInfo(p, c2.Name)
 			return !c.Reachable && c.Error != ""
 		})
@@ -485,20 +475,20 @@ func TestThreeClusters(t *testing.T) {
 		if d := database(p, c2.Name, "shop-prod", "shop-db"); d == nil || !d.Stale {
 			t.Fatalf("database of a stopped cluster: %+v", d)
 		}
-		eventually(t, 10*time.Second, "the catalog flags the environment stale, and keeps it", func() bool {
+		wait.For(t, 10*time.Second, "the catalog flags the environment stale, and keeps it", func() bool {
 			e := entity(t, store, envs[0].EntityRef)
 			return e != nil && strings.Contains(string(e.Body), kubernetes.AnnotationStale)
 		})
 		c2.Restart(t)
-		eventually(t, 30*time.Second, "restarted cluster-2 reachable and fresh", func() bool {
+		wait.For(t, 30*time.Second, "restarted cluster-2 reachable and fresh", func() bool {
 			envs := p.Environments(plugins.EnvironmentFilter{Cluster: c2.Name})
 			return clusterInfo(p, c2.Name).Reachable && len(envs) == 1 && !envs[0].Stale
 		})
 		createNamespace(t, c2, "shop-staging", map[string]string{"pont.dev/environment": "staging", "pont.dev/owner": "team-b"})
-		eventually(t, 30*time.Second, "a namespace made after the restart appears", func() bool {
+		wait.For(t, 30*time.Second, "a namespace made after the restart appears", func() bool {
 			return len(p.Environments(plugins.EnvironmentFilter{Cluster: c2.Name})) == 2
 		})
-		eventually(t, 10*time.Second, "the catalog no longer flags it stale", func() bool {
+		wait.For(t, 10*time.Second, "the catalog no longer flags it stale", func() bool {
 			e := entity(t, store, envs[0].EntityRef)
 			return e != nil && !strings.Contains(string(e.Body), kubernetes.AnnotationStale)
 		})
@@ -509,7 +499,7 @@ func TestThreeClusters(t *testing.T) {
 		start := time.Now()
 		createNamespaces(t, c3, "env-", n, map[string]string{"pont.dev/environment": "preview", "pont.dev/owner": "team-c"})
 		t.Logf("created %d namespaces in %s", n, time.Since(start))
-		eventually(t, 60*time.Second, fmt.Sprintf("%d environments on cluster-3", n), func() bool {
+		wait.For(t, 60*time.Second, fmt.Sprintf("%d environments on cluster-3", n), func() bool {
 			return len(p.Environments(plugins.EnvironmentFilter{Cluster: c3.Name})) == n
 		})
 		t.Logf("all %d in the inventory %s after the first create", n, time.Since(start))

@@ -2,6 +2,7 @@ package kubernetes_test
 
 import (
 	"context"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"path/filepath"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestAllOperatorKinds(t *testing.T) {
 	}
 
 	p := startPluginOn(t, testConfig(t, c), nil)
-	eventually(t, 30*time.Second, "every test object in the inventory", func() bool {
+	wait.For(t, 30*time.Second, "every test object in the inventory", func() bool {
 		return len(p.Databases(plugins.DatabaseFilter{})) == len(want)
 	})
 	kinds := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -107,7 +108,7 @@ log: {level: warn}
 `, filepath.Join(dir, "pont.db"), catalogDir))
 	tIngest := time.Now()
 	registerLocation(b, pont.Base, filepath.Join(catalogDir, "location.yaml"))
-	waitFor(b, 15*time.Minute, fmt.Sprintf("the %d entities in the catalog", n), func() bool {
+	wait.For(b, 15*time.Minute, fmt.Sprintf("the %d entities in the catalog", n), func() bool {
 		if err := pont.Exited(); err != nil {
 			b.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pont-dev/pont/internal/testutil/wait"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -132,7 +133,7 @@ log: {level: debug}
 	// database becomes a catalog entity once the plugin has synced.
 	token := dex.PasswordToken(t, priya.Email, priya.Password)
 	for _, ref := range []string{"component/default/shipment-tracker", "user/default/priya-sharma", "template/default/go-service", "resource/kubernetes/local." + envNamespace + ".cluster." + dbName} {
-		waitFor(t, 60*time.Second, ref+" in the catalog", func() bool {
+		wait.For(t, 60*time.Second, ref+" in the catalog", func() bool {
 			return restStatus(base+"/api/catalog/entities/by-name/"+ref, token) == http.StatusOK
 		})
 	}
@@ -261,18 +262,6 @@ func getJSON(url, token string, v any) error {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // js quotes s as a JavaScript string.
