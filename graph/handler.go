@@ -81,7 +81,7 @@ func NewHandler(deps Deps) http.Handler {
 	if deps.Limits.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(&limitsExtension{es: es, limits: deps.Limits})
+	srv.Use(&limitsExtension{es: es, limits: deps.Limits, free: freeFields(es.Schema())})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		if deps.Limits.Timeout > 0 && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {

@@ -24,11 +24,17 @@ const listGuess = 10
 // weighted gives fields their cost for the complexity limit: a field
 // costs 1 plus its selection, and a list costs its selection times its
 // page size (first, last) or times listGuess, so that nesting lists
-// multiplies, as it does the work.
+// multiplies, as it does the work. What is done once per page is counted
+// once: a connection's pageInfo and totalCount are not multiplied by its
+// page size (the connection adds them flat), and __typename, which the
+// executor answers without a resolver, is free.
 type weighted struct {
 	graphql.ExecutableSchema
 	limits Limits
 }
+
+// perPage is what a connection adds, flat, for its pageInfo and totalCount.
+const perPage = 2
 
 func (w *weighted) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	if n, ok := w.ExecutableSchema.Complexity(ctx, typeName, field, child, args); ok {
@@ -55,10 +61,12 @@ func (w *weighted) Complexity(ctx context.Context, typeName, field string, child
 	case field == "graph":
 		depth, _ := intArg(args["depth"])
 		return 1 + child*max(1, depth)*100, true
+	case size > 0 && isConnection(fd.Type):
+		return 1 + perPage + child*size, true
 	case size > 0:
 		return 1 + child*size, true
 	case isConnection(fd.Type) || field == "search":
-		return 1 + child*w.limits.defaultPageSize(), true
+		return 1 + perPage + child*w.limits.defaultPageSize(), true
 	case fd.Type.Elem != nil:
 		return 1 + child*listGuess, true
 	}
@@ -93,6 +101,29 @@ func isConnectionName(name string) bool {
 type limitsExtension struct {
 	es     graphql.ExecutableSchema
 	limits Limits
+	// free are the fields left out of the cost ("Type.field"): see
+	// freeFields.
+	free map[string]struct{}
+}
+
+// freeFields are every type's __typename, which the executor answers
+// without a resolver, and every connection's pageInfo and totalCount,
+// which the connection field adds once (perPage) rather than once per row.
+// gqlgen takes a field's own cost only when it is at least 1, so these are
+// left out of the walk instead.
+func freeFields(schema *ast.Schema) map[string]struct{} {
+	free := map[string]struct{}{}
+	for name, def := range schema.Types {
+		if def.Kind != ast.Object && def.Kind != ast.Interface {
+			continue
+		}
+		free[name+".__typename"] = struct{}{}
+		if isConnectionName(name) {
+			free[name+".pageInfo"] = struct{}{}
+			free[name+".totalCount"] = struct{}{}
+		}
+	}
+	return free
 }
 
 var _ interface {
@@ -114,7 +145,7 @@ func (l *limitsExtension) MutateOperationContext(ctx context.Context, oc *graphq
 	if n := aliasesOf(op.SelectionSet, 0); n > l.limits.MaxAliases {
 		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "graphql.maxAliases", fmt.Sprintf("the query has %d aliases; graphql.maxAliases allows %d", n, l.limits.MaxAliases))
 	}
-	if c := complexity.Calculate(ctx, l.es, op, oc.Variables); c > l.limits.MaxComplexity {
+	if c := complexity.Calculate(ctx, l.es, op, oc.Variables, complexity.WithIgnoreFields(l.free)); c > l.limits.MaxComplexity {
 		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "graphql.maxComplexity", fmt.Sprintf("the query costs %d; graphql.maxComplexity allows %d", c, l.limits.MaxComplexity))
 	}
 	return nil

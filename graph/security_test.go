@@ -387,6 +387,36 @@ func TestSecurityLimits(t *testing.T) {
 	}
 }
 
+// TestComplexityCountsPerPageOnce: what a page costs once (totalCount,
+// pageInfo) is not multiplied by its size, and __typename is free, so a
+// client such as urql, which adds __typename everywhere, pays for the rows
+// it asks for.
+// perPageCost is the most a page's totalCount and pageInfo may add.
+const perPageCost = 5
+
+func TestComplexityCountsPerPageOnce(t *testing.T) {
+	env := graphtest.New(t, graphtest.Dialects(t)["sqlite"], graphtest.Options{Teams: 1, ComponentsPerTeam: 1})
+	limits := graph.DefaultLimits()
+	limits.MaxComplexity = 1 // everything is refused, with its cost
+	a := newAPI(t, env, limits)
+	cost := func(q string) int {
+		res := do(t, a.h, env.Principal("someone"), postJSON(q, nil))
+		var n int
+		if len(res.Errors) == 0 {
+			t.Fatalf("%s: not refused", q)
+		}
+		if _, err := fmt.Sscanf(res.Errors[0].Message, "the query costs %d", &n); err != nil {
+			t.Fatalf("%s: %s", q, res.Errors[0].Message)
+		}
+		return n
+	}
+	bare := cost(`{ entities(first: 100) { edges { node { ref } } } }`)
+	full := cost(`{ entities(first: 100) { __typename totalCount pageInfo { __typename hasNextPage endCursor } edges { __typename node { __typename ref } } } }`)
+	if full-bare > perPageCost || bare < 100 {
+		t.Errorf("a page of 100 costs %d bare and %d with totalCount, pageInfo and __typename", bare, full)
+	}
+}
+
 // pageOf500Refused reports whether a page of 500 entities is refused at
 // maxComplexity 1000, as it is when first is weighted.
 func pageOf500Refused(t *testing.T, env *graphtest.Env) bool {
