@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -233,7 +234,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	hdr := w.Header()
 	for k, v := range h.headers {
-		hdr[k] = v
+		hdr[k] = slices.Clone(v) // a middleware's Add must not grow the shared slice
 	}
 	if f.immutable {
 		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
