@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,17 +179,11 @@ func benchActionsOn(b *testing.B, name string, cfg pontdb.Config, o actionsBench
 
 	runtime.GC()
 	res.HeapBefore, res.RSSBefore = heapInuse(), procStatus("VmRSS")
+	profile := ""
 	if path := os.Getenv("PONT_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path + "." + name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
+		profile = path + "." + name
 	}
+	stopProfile := benchdoc.CPUProfile(b, profile) // the burst only
 	mem := startMemSampler()
 	cpu0, kids0 := cpuTime(), childrenCPU()
 	busy0, all0 := machineCPU()
@@ -200,7 +193,7 @@ func benchActionsOn(b *testing.B, name string, cfg pontdb.Config, o actionsBench
 		res.BurstBusy = (busy - busy0) / (all - all0)
 	}
 	res.BurstMem = mem.stop()
-	pprof.StopCPUProfile()
+	stopProfile()
 	b.Logf("%s burst: %d runs in %s (%.1f runs/s; steady %.1f/s); submit took %s; queue latency p50 %s p99 %s; run p50 %s; heap peak %.0f MiB, RSS peak %.0f MiB",
 		name, o.N, res.Burst.total().Round(time.Millisecond), res.Burst.rate(), res.Burst.steadyRate(), res.Burst.SubmitDone.Round(time.Millisecond),
 		pct(res.Burst.Queue, 50), pct(res.Burst.Queue, 99), pct(res.Burst.RunTime, 50),

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -170,17 +169,7 @@ func BenchmarkInventory(b *testing.B) {
 		kinds[at(w, "kind")]++
 	}
 	b.Logf("workloads of the component: %v", kinds)
-	if path := os.Getenv("PONT_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
+	defer benchdoc.CPUProfile(b, os.Getenv("PONT_BENCH_CPUPROFILE"))()
 	var wlLat []time.Duration
 	reqBefore := requests.Load()
 	for i := range 2000 {

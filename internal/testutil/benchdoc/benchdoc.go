@@ -1,4 +1,6 @@
-// Package benchdoc writes a benchmark's section of docs/benchmarks.md: each
+// Package benchdoc holds what Pont's benchmarks share: each writes its
+// section of docs/benchmarks.md (Splice) with the machine's load beside
+// its figures, and may profile what it measures (CPUProfile). Each
 // benchmark owns the text between its two marker comments and leaves the
 // rest of the file as it is, so the benchmarks can run apart (BENCH_ONLY)
 // and still leave one report.
@@ -6,7 +8,9 @@ package benchdoc
 
 import (
 	"os"
+	"runtime/pprof"
 	"strings"
+	"testing"
 )
 
 // Splice replaces the section between begin and end (the markers
@@ -38,4 +42,26 @@ func LoadAverage() string {
 	load, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(load))
 	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// CPUProfile starts a CPU profile written to path, for a benchmark run with
+// PONT_BENCH_CPUPROFILE (profile before tuning); call the returned stop
+// when the measured part ends. An empty path profiles nothing.
+func CPUProfile(tb testing.TB, path string) (stop func()) {
+	tb.Helper()
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
