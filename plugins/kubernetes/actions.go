@@ -124,11 +124,12 @@ func (p *Plugin) planAs(ctx context.Context, cluster string, actor plugins.Actor
 }
 
 // applyAs applies objs on a cluster as the requester (server-side apply,
-// idempotent), and logs each.
-func (p *Plugin) applyAs(ctx context.Context, cluster string, actor plugins.Actor, out plugins.RunReporter, objs ...*unstructured.Unstructured) (*rest.Config, error) {
-	cfg, err := p.userConfig(cluster, actor)
+// idempotent), and logs each; a resumed run whose earlier attempt applied
+// them skips it, and applied says which happened.
+func (p *Plugin) applyAs(ctx context.Context, cluster string, actor plugins.Actor, out plugins.RunReporter, objs ...*unstructured.Unstructured) (cfg *rest.Config, applied bool, err error) {
+	cfg, err = p.userConfig(cluster, actor)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	err = out.Once("apply", func() error {
 		if err := provision.Apply(ctx, cfg, objs); err != nil {
@@ -137,12 +138,13 @@ func (p *Plugin) applyAs(ctx context.Context, cluster string, actor plugins.Acto
 		for _, o := range objs {
 			out.Log("applied %s %s", o.GetKind(), o.GetName())
 		}
+		applied = true
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return cfg, nil
+	return cfg, applied, nil
 }
 
 // planOf converts a provision diff.
@@ -236,7 +238,7 @@ func (a createEnvironment) Run(ctx context.Context, req plugins.ActionRequest, o
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.p.applyAs(ctx, cluster, req.Actor, out, objs...); err != nil {
+	if _, _, err := a.p.applyAs(ctx, cluster, req.Actor, out, objs...); err != nil {
 		return nil, err
 	}
 	ref := a.p.environmentRef(cluster, ns).String()
@@ -400,15 +402,17 @@ func (a createDatabase) Run(ctx context.Context, req plugins.ActionRequest, out 
 			return nil, err
 		}
 	}
-	cfg, err := a.p.applyAs(ctx, cluster, req.Actor, out, obj)
+	cfg, applied, err := a.p.applyAs(ctx, cluster, req.Actor, out, obj)
 	if err != nil {
 		return nil, err
 	}
 	// A resumed run skips the apply an earlier attempt did; if the object
 	// has gone since, waiting would never end: apply it again.
-	exists, err := provision.Exists(ctx, cfg, obj)
-	if err != nil {
-		return nil, clusterFailure(err)
+	exists := applied
+	if !applied {
+		if exists, err = provision.Exists(ctx, cfg, obj); err != nil {
+			return nil, clusterFailure(err)
+		}
 	}
 	if !exists {
 		out.Log("%s %s is gone since it was applied: applying it again", obj.GetKind(), obj.GetName())
@@ -489,7 +493,7 @@ func (a scaleDatabase) Run(ctx context.Context, req plugins.ActionRequest, out p
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.p.applyAs(ctx, cluster, req.Actor, out, obj); err != nil {
+	if _, _, err := a.p.applyAs(ctx, cluster, req.Actor, out, obj); err != nil {
 		return nil, err
 	}
 	out.Log("%s scaled to %v instances", obj.GetName(), req.Input["instances"])
